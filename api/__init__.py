@@ -1,0 +1,1 @@
+"""HTTP edge: FastAPI app, routes and response schemas."""

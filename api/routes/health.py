@@ -1,0 +1,36 @@
+"""GET /health: the database and the broker checked for real, live workers counted."""
+
+from fastapi import APIRouter, Response
+from sqlalchemy import text
+
+from api.schemas import Health
+from core.db import read_session
+from core.workers import live_workers
+from worker.dispatch import ping_broker
+
+router = APIRouter(tags=["health"])
+
+
+def _probe(check) -> str:
+    try:
+        check()
+    except Exception as exc:  # any failure is the answer, reported, never a 500
+        return f"error: {type(exc).__name__}: {exc}"
+    return "ok"
+
+
+def _ping_database() -> None:
+    with read_session() as session:
+        session.exec(text("SELECT 1"))
+
+
+@router.get("/health", response_model=Health)
+def read_health(response: Response):
+    """Liveness of the service and what it depends on (no token needed)."""
+    database, broker = _probe(_ping_database), _probe(ping_broker)
+    workers = live_workers() if database == "ok" else 0
+    healthy = database == broker == "ok"
+    if not healthy:
+        response.status_code = 503
+    return Health(status="ok" if healthy else "degraded", database=database, broker=broker,
+                  workers=workers)

@@ -1,0 +1,117 @@
+"""Routes of /jobs: submit (or dry-run), list, read, cancel, and a job's events/metrics/checkpoints."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, HTTPException, Query, Response, status
+
+from api.deps import JobDep
+from api.examples import JOB_EXAMPLES
+from api.schemas import (
+    CheckpointPublic,
+    CheckpointsPublic,
+    DryRunPublic,
+    EventPublic,
+    EventsPublic,
+    JobPublic,
+    JobsPublic,
+    MetricPublic,
+    MetricsPublic,
+)
+from core import journal, store
+from core.errors import IllegalTransition, JobNotFound
+from core.models import JobStatus
+from core.preflight import preflight
+from core.specs import KINDS, JobSpec
+from worker.dispatch import send_job
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+KindName = Annotated[str | None, Query(description=f"One of: {', '.join(KINDS)}.")]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=JobPublic | DryRunPublic,
+    responses={200: {"model": DryRunPublic, "description": "dry_run: checks, nothing queued"}},
+)
+def create_job(
+    spec: Annotated[JobSpec, Body(openapi_examples=JOB_EXAMPLES)],
+    response: Response,
+    dry_run: Annotated[bool, Query(description="Resolve and check the spec; queue nothing.")] = False,
+):
+    """Submit a job; with `dry_run=true`, only resolve its spec and run the pre-flight checks."""
+    if dry_run:
+        response.status_code = status.HTTP_200_OK
+        checks = preflight(spec)
+        return DryRunPublic(
+            ok=all(check["status"] != "fail" for check in checks),
+            kind=spec.kind,
+            queue=KINDS[spec.kind].queue,
+            spec=spec.resolved(),
+            metadata=spec.metadata,
+            checks=checks,
+        )
+    job = store.create_job(spec=spec)
+    send_job(job)  # after the commit; if the broker is down, the reaper sends it later
+    return JobPublic.from_job(job, queue_position=store.queue_position(job))
+
+
+@router.get("", response_model=JobsPublic)
+def list_jobs(
+    status: JobStatus | None = None,
+    kind: KindName = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    before: Annotated[str | None, Query(description="A job id: list jobs older than it.")] = None,
+):
+    """List jobs, newest first."""
+    try:
+        jobs, has_more = store.list_jobs(status=status, kind=kind, limit=limit, before=before)
+    except JobNotFound as exc:
+        raise HTTPException(422, detail=f"before: {exc}") from exc
+    data = [JobPublic.from_job(job, queue_position=store.queue_position(job)) for job in jobs]
+    return JobsPublic(data=data, has_more=has_more)
+
+
+@router.get("/{job_id}", response_model=JobPublic)
+def read_job(job: JobDep):
+    """Read one job: status, stage, progress, result or error."""
+    return JobPublic.from_job(job, queue_position=store.queue_position(job))
+
+
+@router.post("/{job_id}/cancel", response_model=JobPublic)
+def cancel_job(job: JobDep):
+    """Cancel a job: a queued one at once, a running one at its next step boundary."""
+    try:
+        job = store.request_cancel(job.id)
+    except IllegalTransition as exc:
+        raise HTTPException(409, detail=f"job {job.id} already finished ({exc.current})") from exc
+    return JobPublic.from_job(job)
+
+
+@router.get("/{job_id}/events", response_model=EventsPublic)
+def list_job_events(
+    job: JobDep,
+    after: Annotated[int, Query(ge=0, description="Only events with a larger id.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+):
+    """The job's event log, in order."""
+    events, has_more = journal.list_events(job.id, after=after, limit=limit)
+    return EventsPublic(data=[EventPublic.from_row(e) for e in events], has_more=has_more)
+
+
+@router.get("/{job_id}/metrics", response_model=MetricsPublic)
+def list_job_metrics(
+    job: JobDep,
+    after: Annotated[int, Query(ge=0, description="Only points with a larger id.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+):
+    """Training points (loss, learning rate, …) in the order they were logged."""
+    points, has_more = journal.list_metrics(job.id, after=after, limit=limit)
+    return MetricsPublic(data=[MetricPublic.from_row(p) for p in points], has_more=has_more)
+
+
+@router.get("/{job_id}/checkpoints", response_model=CheckpointsPublic)
+def list_job_checkpoints(job: JobDep):
+    """Checkpoints the job saved, by step."""
+    rows = journal.list_checkpoints(job.id)
+    return CheckpointsPublic(data=[CheckpointPublic.from_row(row) for row in rows])

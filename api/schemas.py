@@ -1,0 +1,174 @@
+"""Response models of the API; table objects never leave through a route."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from core.models import Job, JobCheckpoint, JobEvent, JobMetric, JobStatus, utcnow
+
+
+class Progress(BaseModel):
+    fraction: float | None = Field(None, description="0..1 of the whole job.")
+    step: int | None = None
+    total_steps: int | None = None
+    elapsed_s: float | None = Field(None, description="Seconds since the job started running.")
+    eta_s: float | None = Field(None, description="Estimated seconds left, from the pace so far.")
+
+
+class JobError(BaseModel):
+    type: str = Field(description="Stable machine-readable reason, e.g. `no_gpu`, `worker_lost`.")
+    message: str
+    hint: str | None = Field(None, description="What the operator can do about it.")
+    param: str | None = Field(None, description="The spec field at fault, if one is.")
+    stage: str | None = Field(None, description="The stage the job was in when it failed.")
+
+
+class JobPublic(BaseModel):
+    id: str
+    object: Literal["job"] = "job"
+    kind: str
+    status: JobStatus
+    stage: str | None
+    progress: Progress
+    queue_position: int | None = Field(None, description="1 = next to run; only while queued.")
+    spec: dict[str, Any] = Field(description="The resolved spec: every default filled in.")
+    metadata: dict[str, str]
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    attempt: int = Field(description="How many times the job has been started.")
+    max_attempts: int
+    worker: str | None
+    error: JobError | None
+    result: dict[str, Any] | None
+    parent_id: str | None
+
+    @classmethod
+    def from_job(cls, job: Job, *, queue_position: int | None = None) -> "JobPublic":
+        return cls(
+            id=job.id,
+            kind=job.kind,
+            status=job.status,
+            stage=job.stage,
+            progress=_progress(job),
+            queue_position=queue_position,
+            spec=job.spec,
+            metadata=job.job_metadata or {},
+            created_at=job.created_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+            attempt=job.attempt,
+            max_attempts=job.max_attempts,
+            worker=job.worker,
+            error=JobError(**job.error) if job.error else None,
+            result=job.result,
+            parent_id=job.parent_id,
+        )
+
+
+def _progress(job: Job) -> Progress:
+    elapsed = eta = None
+    if job.started_at:
+        elapsed = ((job.finished_at or utcnow()) - job.started_at).total_seconds()
+        fraction = job.progress_fraction
+        if fraction and 0 < fraction < 1 and not job.finished_at:
+            eta = elapsed * (1 - fraction) / fraction
+    return Progress(
+        fraction=job.progress_fraction,
+        step=job.progress_step,
+        total_steps=job.progress_total_steps,
+        elapsed_s=elapsed,
+        eta_s=eta,
+    )
+
+
+class JobsPublic(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[JobPublic]
+    has_more: bool
+
+
+class EventPublic(BaseModel):
+    id: int
+    ts: datetime
+    level: str
+    stage: str | None
+    message: str
+    data: dict[str, Any] | None
+
+    @classmethod
+    def from_row(cls, row: JobEvent) -> "EventPublic":
+        return cls.model_validate(row, from_attributes=True)
+
+
+class EventsPublic(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[EventPublic]
+    has_more: bool
+
+
+class MetricPublic(BaseModel):
+    id: int
+    ts: datetime
+    phase: str
+    step: int
+    epoch: float | None
+    loss: float | None
+    learning_rate: float | None
+    grad_norm: float | None
+    eval_loss: float | None
+    tokens_per_second: float | None
+
+    @classmethod
+    def from_row(cls, row: JobMetric) -> "MetricPublic":
+        return cls.model_validate(row, from_attributes=True)
+
+
+class MetricsPublic(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[MetricPublic]
+    has_more: bool
+
+
+class CheckpointPublic(BaseModel):
+    id: int
+    created_at: datetime
+    phase: str
+    step: int
+    path: str
+    metrics: dict[str, Any] | None
+    reference: str = Field(description='Pass as `from_checkpoint` to start a job from it.')
+
+    @classmethod
+    def from_row(cls, row: JobCheckpoint) -> "CheckpointPublic":
+        return cls(**row.model_dump(), reference=f"{row.job_id}:{row.step}")
+
+
+class CheckpointsPublic(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[CheckpointPublic]
+    has_more: bool = False
+
+
+class Check(BaseModel):
+    name: str
+    status: Literal["pass", "warn", "fail"]
+    message: str
+
+
+class DryRunPublic(BaseModel):
+    object: Literal["dry_run"] = "dry_run"
+    ok: bool = Field(description="True when no check failed: the job would be accepted.")
+    kind: str
+    queue: str
+    spec: dict[str, Any] = Field(description="The resolved spec: every default filled in.")
+    metadata: dict[str, str]
+    checks: list[Check]
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: str
+    broker: str
+    workers: int = Field(description="Workers that sent a heartbeat recently.")

@@ -1,0 +1,81 @@
+"""The one settings object, read from `C64FT_*` variables, shared by API, worker and CLI."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_BASE_MODEL = "models/Ministral-3-8B-Thinking"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="C64FT_", env_file=".env", extra="ignore")
+
+    workspace: Path = Field(Path("."), description="Root of c64_docs/, data/, models/, results/.")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL of the job database; default sqlite under data/."
+    )
+    broker_url: str = Field(
+        "", description="Celery broker URL (redis://…); default the embedded file broker."
+    )
+    api_token: SecretStr | None = Field(
+        None, description="When set, every endpoint but /health needs 'Bearer <token>'."
+    )
+    allowed_base_models: list[str] = Field(
+        [DEFAULT_BASE_MODEL], description="Base model paths a train job may start from."
+    )
+    max_attempts: int = Field(3, ge=1, description="Runs of a job before a lost worker fails it.")
+    heartbeat_interval_s: float = Field(5.0, gt=0, description="How often a job proves it lives.")
+    heartbeat_timeout_s: float = Field(
+        60.0, gt=0, description="A running job silent this long is presumed lost."
+    )
+    reaper_interval_s: float = Field(30.0, gt=0, description="How often a worker reaps jobs.")
+    requeue_after_s: float = Field(
+        30.0, ge=0, description="A queued job unclaimed this long, its queue empty, is re-sent."
+    )
+    cancel_grace_s: float = Field(
+        60.0, ge=0, description="After this, a job that ignores its cancel flag is interrupted."
+    )
+    max_body_bytes: int = Field(1_048_576, gt=0, description="Largest accepted request body.")
+
+    @model_validator(mode="after")
+    def _resolve_and_check(self) -> "Settings":
+        self.workspace = self.workspace.expanduser().resolve()
+        data = self.workspace / "data"
+        if not self.database_url:
+            self.database_url = f"sqlite:///{data / 'c64ft.db'}"
+        if not self.broker_url:
+            self.broker_url = "filesystem://"
+        if self.heartbeat_timeout_s < 3 * self.heartbeat_interval_s:
+            raise ValueError(
+                "C64FT_HEARTBEAT_TIMEOUT_S must be at least 3x C64FT_HEARTBEAT_INTERVAL_S, "
+                "or healthy jobs would be reaped as lost"
+            )
+        return self
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.broker_url.startswith("filesystem://")
+
+    @property
+    def broker_folder(self) -> Path:
+        """Where the embedded file broker keeps its queues (never in the job database)."""
+        return self.workspace / "data" / "broker"
+
+    def in_force(self) -> dict[str, str]:
+        """Every setting as the operator should see it: the token masked, paths resolved."""
+        shown = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if name == "api_token":
+                value = "(set)" if value else "(not set)"
+            elif name == "broker_url" and self.embedded_broker:
+                value = f"{value} (embedded, files under {self.broker_folder})"
+            shown[f"C64FT_{name.upper()}"] = str(value)
+        return shown
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

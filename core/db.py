@@ -1,0 +1,88 @@
+"""Database engine: SQLite in WAL mode with a busy timeout, or any SQLAlchemy URL (Postgres)."""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import Engine, event
+from sqlmodel import Session, SQLModel, create_engine
+
+from core.config import get_settings
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Marks a connection whose transactions must start with BEGIN IMMEDIATE (see `write_session`).
+IMMEDIATE = "c64ft_begin_immediate"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # The driver's own transaction handling is switched off so that we choose how BEGIN is said:
+    # a write takes the write lock up front (BEGIN IMMEDIATE) and so waits out the busy timeout,
+    # instead of failing with "database is locked" when it upgrades a read lock mid-transaction.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        immediate = conn.get_execution_options().get(IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        )
+        _configure_sqlite(engine)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    return engine
+
+
+_engines: dict[tuple[int, str], Engine] = {}
+
+
+def get_engine() -> Engine:
+    """The process's engine; a forked child gets its own (pooled connections never cross a fork)."""
+    url = get_settings().database_url
+    key = (os.getpid(), url)
+    if key not in _engines:
+        _engines[key] = make_engine(url)
+    return _engines[key]
+
+
+@lru_cache
+def _created_tables(url: str) -> bool:
+    import core.models  # noqa: F401  (registers the tables)
+
+    SQLModel.metadata.create_all(get_engine())
+    return True
+
+
+def init_db() -> None:
+    """Create the tables once per process (idempotent)."""
+    _created_tables(get_settings().database_url)
+
+
+@contextmanager
+def read_session() -> Iterator[Session]:
+    with Session(get_engine(), expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
+def write_session() -> Iterator[Session]:
+    """A short transaction that holds the SQLite write lock from its first statement; commits."""
+    engine = get_engine().execution_options(**{IMMEDIATE: True})
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+        session.commit()

@@ -1,0 +1,54 @@
+"""Exceptions of the core layer; each carries what the API and the operator need to act on it."""
+
+from typing import Any
+
+NO_GPU_HINT = (
+    "The worker sees no GPU. On AMD check that /dev/kfd and /dev/dri exist and are passed to "
+    "the container, and that the worker's user is in the groups 'video' and 'render'; on "
+    "NVIDIA check the driver and the container's GPU reservation. To run the check on the CPU "
+    "instead, submit with allow_cpu: true."
+)
+
+
+class JobFailure(Exception):
+    """A job failed for a reason the operator can act on: `hint` says what to do."""
+
+    def __init__(
+        self,
+        type: str,
+        message: str,
+        *,
+        hint: str | None = None,
+        param: str | None = None,
+        stage: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.type, self.message, self.hint = type, message, hint
+        self.param, self.stage = param, stage
+
+    def as_error(self, stage: str | None = None) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "message": self.message,
+            "hint": self.hint,
+            "param": self.param,
+            "stage": self.stage or stage,
+        }
+
+
+class JobCancelled(Exception):
+    """Raised by a runner at a step boundary once its job was asked to cancel."""
+
+
+class JobNotFound(LookupError):
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"no job with id {job_id!r}")
+        self.job_id = job_id
+
+
+class IllegalTransition(Exception):
+    """A status change the job lifecycle does not allow (never a silent overwrite)."""
+
+    def __init__(self, job_id: str, current: str, target: str) -> None:
+        super().__init__(f"job {job_id} is {current}; it cannot become {target}")
+        self.job_id, self.current, self.target = job_id, current, target

@@ -1,0 +1,94 @@
+"""Run one job for the worker: claim it, keep its heartbeat, run its runner, record the outcome."""
+
+import _thread
+import logging
+import threading
+import traceback
+from datetime import timedelta
+
+from core import journal, store
+from core.config import get_settings
+from core.context import StoreContext
+from core.errors import IllegalTransition, JobCancelled, JobFailure, JobNotFound
+from core.models import JobStatus, utcnow
+from core.runners import run_spec
+from core.specs import KINDS
+
+log = logging.getLogger(__name__)
+S = JobStatus
+INTERNAL_HINT = "An unexpected error: the job's event log has the traceback."
+
+
+class Heartbeat(threading.Thread):
+    """Refreshes the job's heartbeat and watches for a cancel request.
+
+    The runner polls `ctx.cancel_requested` at its step boundaries; a runner that has not
+    stopped `cancel_grace_s` after the request is interrupted (KeyboardInterrupt in its thread).
+    """
+
+    def __init__(self, ctx: StoreContext) -> None:
+        super().__init__(name=f"heartbeat-{ctx.job_id}", daemon=True)
+        self.ctx = ctx
+        self.finished = threading.Event()
+        self.interrupted = False
+
+    def run(self) -> None:
+        settings = get_settings()
+        while not self.finished.wait(settings.heartbeat_interval_s):
+            try:
+                job = store.heartbeat(self.ctx.job_id)
+            except Exception:  # a busy database must not kill the heartbeat: try next beat
+                log.exception("heartbeat of %s failed", self.ctx.job_id)
+                continue
+            if job.status == S.cancelling:
+                self.ctx.cancel_requested.set()
+                grace = timedelta(seconds=settings.cancel_grace_s)
+                overdue = job.cancel_requested_at and utcnow() - job.cancel_requested_at > grace
+                if overdue and not self.interrupted and not self.finished.is_set():
+                    self.interrupted = True
+                    _thread.interrupt_main()
+
+
+def execute_job(job_id: str, *, worker: str) -> JobStatus | None:
+    """Run `job_id` if this call wins the claim; returns its final status, None for a duplicate."""
+    try:
+        job = store.claim(job_id, worker=worker)
+    except (IllegalTransition, JobNotFound) as exc:
+        log.info("not running %s: %s (a duplicate or cancelled delivery)", job_id, exc)
+        return None
+    journal.add_event(job_id, f"claimed by {worker}, attempt {job.attempt}", stage="claim")
+    ctx = StoreContext(workspace=get_settings().workspace, job_id=job_id)
+    heartbeat = Heartbeat(ctx)
+    heartbeat.start()
+    try:
+        spec = KINDS[job.kind].spec.model_validate(job.spec)
+        result = run_spec(spec, ctx)
+        outcome, fields = S.succeeded, {"result": result, "progress_fraction": 1.0}
+    except JobCancelled as exc:
+        outcome, fields = S.cancelled, {}
+        ctx.event(f"stopped: {exc}")
+    except KeyboardInterrupt:
+        if not ctx.cancel_requested.is_set():
+            raise  # the worker itself is being stopped: the reaper retries this job later
+        outcome, fields = S.cancelled, {}
+        ctx.event("interrupted: the runner ignored the cancel flag", level="warning")
+    except JobFailure as exc:
+        outcome, fields = S.failed, {"error": exc.as_error(stage=ctx.stage)}
+        ctx.event(f"{exc.type}: {exc.message}", level="error", data={"hint": exc.hint})
+    except Exception as exc:
+        error = JobFailure("internal_error", f"{type(exc).__name__}: {exc}", hint=INTERNAL_HINT)
+        outcome, fields = S.failed, {"error": error.as_error(stage=ctx.stage)}
+        ctx.event(error.message, level="error", data={"traceback": traceback.format_exc()})
+    finally:
+        heartbeat.finished.set()
+    return _finish(job_id, outcome, fields)
+
+
+def _finish(job_id: str, outcome: JobStatus, fields: dict) -> JobStatus:
+    try:
+        store.transition(job_id, outcome, **fields)
+    except IllegalTransition as exc:  # e.g. the reaper gave the job up while it was finishing
+        log.warning("could not record %s for %s: %s", outcome, job_id, exc)
+        return store.get_job(job_id).status
+    journal.add_event(job_id, f"job {outcome}", stage="finish")
+    return outcome

@@ -1,0 +1,59 @@
+"""What a job leaves behind while it runs: its event log, training metrics and checkpoints."""
+
+from typing import Any
+
+from sqlmodel import col, select
+
+from core.db import read_session, write_session
+from core.models import JobCheckpoint, JobEvent, JobMetric
+
+
+def add_event(
+    job_id: str,
+    message: str,
+    *,
+    level: str = "info",
+    stage: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    with write_session() as session:
+        session.add(JobEvent(job_id=job_id, message=message, level=level, stage=stage, data=data))
+
+
+def add_metrics(job_id: str, points: list[dict[str, Any]]) -> None:
+    """Write a batch of training points in one transaction."""
+    if not points:
+        return
+    with write_session() as session:
+        session.add_all(JobMetric(job_id=job_id, **point) for point in points)
+
+
+def list_events(job_id: str, *, after: int = 0, limit: int = 100) -> tuple[list[JobEvent], bool]:
+    """Events with id > `after`, in order. Returns (events, has_more)."""
+    query = (
+        select(JobEvent)
+        .where(JobEvent.job_id == job_id, col(JobEvent.id) > after)
+        .order_by(col(JobEvent.id))
+        .limit(limit + 1)
+    )
+    with read_session() as session:
+        events = list(session.exec(query))
+    return events[:limit], len(events) > limit
+
+
+def list_metrics(job_id: str, *, after: int = 0, limit: int = 1000) -> tuple[list[JobMetric], bool]:
+    query = (
+        select(JobMetric)
+        .where(JobMetric.job_id == job_id, col(JobMetric.id) > after)
+        .order_by(col(JobMetric.id))
+        .limit(limit + 1)
+    )
+    with read_session() as session:
+        points = list(session.exec(query))
+    return points[:limit], len(points) > limit
+
+
+def list_checkpoints(job_id: str) -> list[JobCheckpoint]:
+    query = select(JobCheckpoint).where(JobCheckpoint.job_id == job_id)
+    with read_session() as session:
+        return list(session.exec(query.order_by(col(JobCheckpoint.step))))

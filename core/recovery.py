@@ -1,0 +1,83 @@
+"""The reaper: the database, not the broker, recovers jobs (DESIGN.md, "Reliability").
+
+- a running job whose heartbeat went stale lost its worker: it is queued again for another
+  attempt (resuming from its last checkpoint) or, past `max_attempts`, failed as `worker_lost`;
+  a stale job that was being cancelled simply ends `cancelled`;
+- a queued job that nobody claimed while its broker queue is empty lost its message: it is
+  sent again. A duplicate message is harmless: the claim is a compare-and-set.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from core import journal, store
+from core.config import get_settings
+from core.errors import IllegalTransition, JobFailure
+from core.models import Job, JobStatus, utcnow
+
+log = logging.getLogger(__name__)
+S = JobStatus
+
+WORKER_LOST_HINT = (
+    "The worker running this job stopped answering (killed, out of memory, machine restart) "
+    "on every attempt. Check the worker's log and memory (lower batch_size or max_length if it "
+    "was killed for memory), then submit the job again."
+)
+
+
+@dataclass
+class ReapReport:
+    retried: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)
+    resent: list[str] = field(default_factory=list)
+
+
+def reap(*, send: Callable[[Job], None], queue_depth: Callable[[str], int]) -> ReapReport:
+    """One pass of the reaper. `send` re-sends a job's message; `queue_depth` counts a queue."""
+    settings = get_settings()
+    report = ReapReport()
+    stale_before = utcnow() - timedelta(seconds=settings.heartbeat_timeout_s)
+    for job in store.stale_jobs(stale_before):
+        try:
+            _recover_stale(job, send, report)
+        except IllegalTransition:
+            pass  # it moved meanwhile (finished, or another reaper got it first)
+    sent_before = utcnow() - timedelta(seconds=settings.requeue_after_s)
+    depths: dict[str, int] = {}
+    for job in store.waiting_jobs(sent_before):
+        if job.queue not in depths:
+            depths[job.queue] = queue_depth(job.queue)
+        if depths[job.queue] == 0:
+            journal.add_event(job.id, "message lost from the broker: sent again", stage="recovery")
+            send(job)
+            report.resent.append(job.id)
+    return report
+
+
+def _recover_stale(job: Job, send: Callable[[Job], None], report: ReapReport) -> None:
+    last_seen = f"{job.heartbeat_at:%H:%M:%S} UTC" if job.heartbeat_at else "never"
+    lost = f"worker {job.worker} lost (last heartbeat: {last_seen})"
+    if job.status == S.cancelling:
+        store.transition(job.id, S.cancelled)
+        journal.add_event(job.id, f"{lost}; it was being cancelled", stage="recovery")
+        report.cancelled.append(job.id)
+    elif job.attempt >= job.max_attempts:
+        error = JobFailure(
+            "worker_lost",
+            f"{lost} on attempt {job.attempt} of {job.max_attempts}",
+            hint=WORKER_LOST_HINT,
+        )
+        store.transition(job.id, S.failed, error=error.as_error(stage=job.stage))
+        journal.add_event(job.id, error.message, level="error", stage="recovery")
+        report.failed.append(job.id)
+    else:
+        store.transition(job.id, S.queued, only_from={S.running}, worker=None, heartbeat_at=None)
+        journal.add_event(
+            job.id, f"{lost}; queued for attempt {job.attempt + 1}", level="warning",
+            stage="recovery",
+        )
+        send(job)
+        report.retried.append(job.id)

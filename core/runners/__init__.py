@@ -1,0 +1,14 @@
+"""Runners: one per job kind, `run(spec, ctx) -> result dict`, looked up by `run_spec`."""
+
+import importlib
+from typing import Any
+
+from core.context import RunContext
+from core.specs import KINDS, SpecBase
+
+
+def run_spec(spec: SpecBase, ctx: RunContext) -> dict[str, Any]:
+    """Run the runner of `spec.kind` (imported here, on first use: runners pull in torch)."""
+    module_name, function_name = KINDS[spec.kind].runner.split(":")
+    runner = getattr(importlib.import_module(module_name), function_name)
+    return runner(spec, ctx)

@@ -1,0 +1,30 @@
+"""Job specs: the experiment config of each job kind, validated at the edge and saved with the job.
+
+`JobSpec` is the discriminated union of every kind's spec (the body of `POST /jobs`); `KINDS`
+says, for each kind, its spec model, its queue and where its runner lives (imported on first use,
+so the API never imports torch).
+"""
+
+from dataclasses import dataclass
+from typing import Annotated, Union
+
+from pydantic import Field
+
+from core.specs.base import SpecBase
+from core.specs.gpu_smoke import GpuSmokeSpec
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    spec: type[SpecBase]
+    queue: str
+    runner: str  # "module:function", imported by the worker on first use
+
+
+KINDS: dict[str, KindInfo] = {
+    "gpu_smoke": KindInfo(GpuSmokeSpec, "gpu", "core.runners.gpu_smoke:run"),
+}
+
+JobSpec = Annotated[Union[GpuSmokeSpec], Field(discriminator="kind")]  # noqa: UP007
+
+__all__ = ["KINDS", "JobSpec", "KindInfo", "SpecBase", "GpuSmokeSpec"]

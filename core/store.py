@@ -1,0 +1,197 @@
+"""Job store: create, read, list jobs, and every status change through one lifecycle check."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, tuple_, update
+from sqlmodel import col, select
+
+from core.config import get_settings
+from core.db import read_session, write_session
+from core.errors import IllegalTransition, JobNotFound
+from core import journal
+from core.models import TERMINAL, Job, JobEvent, JobStatus, utcnow
+from core.specs import KINDS, SpecBase
+
+S = JobStatus
+# The job lifecycle. running → queued is the reaper's retry of a job whose worker was lost.
+ALLOWED: dict[JobStatus, frozenset[JobStatus]] = {
+    S.queued: frozenset({S.running, S.cancelled}),
+    S.running: frozenset({S.cancelling, S.succeeded, S.failed, S.queued}),
+    S.cancelling: frozenset({S.cancelled, S.succeeded, S.failed}),
+}
+
+
+def new_job_id() -> str:
+    return f"job_{uuid.uuid4().hex}"
+
+
+def create_job(*, spec: SpecBase, parent_id: str | None = None) -> Job:
+    """Commit a `queued` job row (the caller sends the message only after this returns)."""
+    job = Job(
+        id=new_job_id(),
+        kind=spec.kind,
+        queue=KINDS[spec.kind].queue,
+        spec=spec.resolved(),
+        job_metadata=dict(spec.metadata),
+        max_attempts=get_settings().max_attempts,
+        parent_id=parent_id,
+    )
+    created = JobEvent(job_id=job.id, stage="queue", message=f"created; queue {job.queue!r}")
+    with write_session() as session:
+        session.add(job)
+        session.flush()  # the job row first: the event references it
+        session.add(created)
+    return job
+
+
+def get_job(job_id: str) -> Job:
+    with read_session() as session:
+        job = session.get(Job, job_id)
+    if job is None:
+        raise JobNotFound(job_id)
+    return job
+
+
+def list_jobs(
+    *,
+    status: JobStatus | None = None,
+    kind: str | None = None,
+    limit: int = 20,
+    before: str | None = None,
+) -> tuple[list[Job], bool]:
+    """Newest first; `before` is a job id (cursor). Returns (jobs, has_more)."""
+    query = select(Job)
+    if status:
+        query = query.where(Job.status == status)
+    if kind:
+        query = query.where(Job.kind == kind)
+    if before:
+        cursor = get_job(before)
+        query = query.where(tuple_(Job.created_at, Job.id) < (cursor.created_at, cursor.id))
+    query = query.order_by(col(Job.created_at).desc(), col(Job.id).desc()).limit(limit + 1)
+    with read_session() as session:
+        jobs = list(session.exec(query))
+    return jobs[:limit], len(jobs) > limit
+
+
+def queue_position(job: Job) -> int | None:
+    """1 for the next job its queue will run; None unless the job is queued."""
+    if job.status != S.queued:
+        return None
+    ahead = (
+        select(func.count())
+        .select_from(Job)
+        .where(Job.queue == job.queue, Job.status == S.queued)
+        .where(tuple_(Job.created_at, Job.id) < (job.created_at, job.id))
+    )
+    with read_session() as session:
+        return int(session.exec(ahead).one()) + 1
+
+
+def transition(
+    job_id: str, target: JobStatus, *, only_from: set[JobStatus] | None = None, **fields: Any
+) -> Job:
+    """Move a job to `target` (and set `fields`) if the lifecycle allows it, atomically.
+
+    Raises:
+        JobNotFound: no such job.
+        IllegalTransition: the job's current status cannot become `target` (or is not in
+            `only_from`); nothing is written.
+    """
+    with write_session() as session:
+        job = session.exec(select(Job).where(Job.id == job_id).with_for_update()).first()
+        if job is None:
+            raise JobNotFound(job_id)
+        allowed = target in ALLOWED.get(job.status, frozenset())
+        if not allowed or (only_from is not None and job.status not in only_from):
+            raise IllegalTransition(job_id, job.status, target)
+        job.status = target
+        if target in TERMINAL:
+            job.finished_at = utcnow()
+        for name, value in fields.items():
+            setattr(job, name, value)
+        session.add(job)
+    return job
+
+
+def claim(job_id: str, *, worker: str) -> Job:
+    """queued → running for exactly one caller; a duplicate delivery gets IllegalTransition."""
+    job = get_job(job_id)
+    now = utcnow()
+    return transition(
+        job_id,
+        S.running,
+        only_from={S.queued},
+        worker=worker,
+        started_at=now,
+        heartbeat_at=now,
+        attempt=job.attempt + 1,
+    )
+
+
+def request_cancel(job_id: str) -> Job:
+    """queued → cancelled, running → cancelling; a second request is a no-op.
+
+    Raises:
+        IllegalTransition: the job already finished.
+    """
+    job = get_job(job_id)
+    while job.status != S.cancelling:
+        target = S.cancelled if job.status == S.queued else S.cancelling
+        try:
+            job = transition(job_id, target, cancel_requested_at=utcnow())
+            journal.add_event(job_id, f"cancel requested: job {target}", stage="cancel")
+            return job
+        except IllegalTransition:
+            job = get_job(job_id)  # it moved under us: decide again on its new status
+            if job.status in TERMINAL:
+                raise
+    return job
+
+
+def heartbeat(job_id: str) -> Job:
+    """Refresh a live job's heartbeat; returns the row so the caller sees a cancel request."""
+    with write_session() as session:
+        session.exec(
+            update(Job)
+            .where(col(Job.id) == job_id, col(Job.status).in_([S.running, S.cancelling]))
+            .values(heartbeat_at=utcnow())
+        )
+        job = session.get(Job, job_id)
+    if job is None:
+        raise JobNotFound(job_id)
+    return job
+
+
+def update_progress(job_id: str, **fields: Any) -> None:
+    """Set stage/progress columns of a job (no status change)."""
+    with write_session() as session:
+        session.exec(update(Job).where(col(Job.id) == job_id).values(**fields))
+
+
+def mark_dispatched(job_id: str, when: datetime | None = None) -> None:
+    update_progress(job_id, dispatched_at=when or utcnow())
+
+
+def stale_jobs(older_than: datetime) -> list[Job]:
+    """Running or cancelling jobs whose last heartbeat is older than `older_than`."""
+    query = select(Job).where(
+        col(Job.status).in_([S.running, S.cancelling]),
+        or_(col(Job.heartbeat_at) < older_than, col(Job.heartbeat_at).is_(None)),
+    )
+    with read_session() as session:
+        return list(session.exec(query))
+
+
+def waiting_jobs(sent_before: datetime) -> list[Job]:
+    """Queued jobs last sent (or created, if never sent) before `sent_before`, oldest first."""
+    last_sent = func.coalesce(Job.dispatched_at, Job.created_at)
+    query = (
+        select(Job)
+        .where(Job.status == S.queued, last_sent < sent_before)
+        .order_by(col(Job.created_at))
+    )
+    with read_session() as session:
+        return list(session.exec(query))

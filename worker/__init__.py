@@ -1,0 +1,1 @@
+"""Celery edge: the app, the one task `run_job`, and sending job messages."""

@@ -1,0 +1,44 @@
+"""Sending a job's message (after its row is committed) and measuring a queue."""
+
+import logging
+
+from core import store
+from core.models import Job
+from worker.celery_app import TASK_NAME, celery_app
+
+log = logging.getLogger(__name__)
+# A broker hiccup is retried briefly; a broker that is down leaves the job queued in the
+# database, and the reaper sends it once the broker is back. Nothing is lost either way.
+SEND_RETRY = {"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2, "interval_max": 0.5}
+
+
+def send_job(job: Job) -> bool:
+    """Send `job`'s message to its queue; False (and logged) if the broker is unreachable."""
+    try:
+        celery_app.send_task(TASK_NAME, args=[job.id], queue=job.queue, retry_policy=SEND_RETRY)
+    except Exception as exc:  # kombu raises transport-specific errors: any means "not sent"
+        log.warning("could not send %s to queue %s: %s", job.id, job.queue, exc)
+        return False
+    store.mark_dispatched(job.id)
+    return True
+
+
+def _depth(conn, queue: str) -> int:
+    try:
+        _, count, _ = conn.default_channel.queue_declare(queue=queue, passive=True)
+    except conn.channel_errors:  # the broker does not know the queue yet: nothing waits in it
+        return 0
+    return int(count)
+
+
+def queue_depth(queue: str) -> int:
+    """Messages waiting in `queue`."""
+    with celery_app.connection_for_read() as conn:
+        return _depth(conn, queue)
+
+
+def ping_broker(timeout: float = 2.0) -> None:
+    """Raise unless the broker answers a real request within `timeout` seconds."""
+    with celery_app.connection_for_read() as conn:
+        conn.ensure_connection(max_retries=1, timeout=timeout)
+        _depth(conn, "gpu")

@@ -1,0 +1,68 @@
+"""The one task, `run_job`, and the bootstep that registers the worker and runs the reaper."""
+
+import logging
+import os
+
+from celery import bootsteps
+
+from core import recovery
+from core.config import get_settings
+from core.db import init_db
+from core.execution import execute_job
+from core.workers import register_worker, touch_worker, unregister_worker
+from worker.celery_app import TASK_NAME, celery_app
+from worker.dispatch import queue_depth, send_job
+
+log = logging.getLogger(__name__)
+
+
+@celery_app.task(name=TASK_NAME, bind=True)
+def run_job(self, job_id: str) -> str | None:
+    """Claim and run one job; everything it does lands in the database, not in Celery."""
+    init_db()
+    status = execute_job(job_id, worker=f"{self.request.hostname} pid {os.getpid()}")
+    return status and str(status)
+
+
+class Supervisor(bootsteps.StartStopStep):
+    """In the worker's main process: keep this worker's row alive and reap lost jobs.
+
+    It runs on the worker's own timer, so it goes on while a job runs in a pool process.
+    """
+
+    requires = {"celery.worker.components:Timer"}
+
+    def __init__(self, worker, **kwargs):
+        super().__init__(worker, **kwargs)
+        self.timers: list = []
+
+    def start(self, worker):
+        settings = get_settings()
+        init_db()
+        queues = sorted(q.name for q in worker.app.amqp.queues.consume_from.values())
+        register_worker(worker.hostname, queues)
+        self.reap()  # at start: a job this machine was running before a crash is retried now
+        self.timers = [
+            worker.timer.call_repeatedly(
+                settings.heartbeat_interval_s, touch_worker, (worker.hostname,)
+            ),
+            worker.timer.call_repeatedly(settings.reaper_interval_s, self.reap),
+        ]
+
+    def stop(self, worker):
+        for timer in self.timers:
+            timer.cancel()
+        unregister_worker(worker.hostname)
+
+    @staticmethod
+    def reap():
+        try:
+            report = recovery.reap(send=send_job, queue_depth=queue_depth)
+        except Exception:  # the next pass tries again; a reaper crash must not stop the worker
+            log.exception("reaper pass failed")
+            return
+        if any(vars(report).values()):
+            log.info("reaper: %s", report)
+
+
+celery_app.steps["worker"].add(Supervisor)
