@@ -64,7 +64,8 @@ def get_engine() -> Engine:
 def _created_tables(url: str) -> bool:
     import core.models  # noqa: F401  (registers the tables)
 
-    SQLModel.metadata.create_all(get_engine())
+    # In one write transaction, so an API and a worker starting together do not both create.
+    SQLModel.metadata.create_all(get_engine().execution_options(**{IMMEDIATE: True}))
     return True
 
 

@@ -1,0 +1,1 @@
+"""The `c64ft` command line."""

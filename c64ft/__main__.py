@@ -1,0 +1,3 @@
+from c64ft.cli import app
+
+app(prog_name="c64ft")

@@ -1,0 +1,139 @@
+"""`c64ft`: run the service (up, serve, worker), talk to it (submit, status), or run a job here."""
+
+import json
+import os
+import sys
+from typing import Annotated
+
+import typer
+from pydantic import TypeAdapter, ValidationError
+
+from c64ft import client as api_client
+from c64ft.fields import FieldSyntaxError, parse_fields
+from core.config import get_settings
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+EXTRA = {"allow_extra_args": True, "ignore_unknown_options": True}
+ApiUrl = Annotated[str, typer.Option(help="Base URL of the c64ft API.")]
+DEFAULT_API = "http://127.0.0.1:8000"
+
+
+def _print_json(data) -> None:
+    typer.echo(json.dumps(data, indent=2, default=str))
+
+
+def _fields(ctx: typer.Context, kind: str) -> dict:
+    try:
+        return {"kind": kind, **parse_fields(ctx.args)}
+    except FieldSyntaxError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+@app.command()
+def config() -> None:
+    """Print the settings in force (C64FT_* variables, .env, defaults)."""
+    for name, value in get_settings().in_force().items():
+        typer.echo(f"{name}={value}")
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes.")] = 1,
+) -> None:
+    """Run the API (uvicorn)."""
+    import uvicorn
+
+    uvicorn.run("api.main:app", host=host, port=port, workers=workers, log_level="info")
+
+
+@app.command()
+def worker(
+    queues: Annotated[str, typer.Option(help="Comma-separated queues: gpu, cpu.")] = "gpu,cpu",
+    loglevel: str = "INFO",
+) -> None:
+    """Run a Celery worker: one job at a time, each in a fresh process."""
+    from worker.celery_app import celery_app
+
+    names = [q.strip() for q in queues.split(",") if q.strip()]
+    celery_app.worker_main([
+        "worker", "--queues", ",".join(names), "--loglevel", loglevel,
+        "--hostname", f"{'-'.join(names)}.{os.getpid()}@%h",
+        "--pool", "prefork", "--concurrency", "1", "--without-gossip", "--without-mingle",
+    ])  # fmt: skip
+
+
+@app.command()
+def up(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the API and a gpu and a cpu worker on this machine; Ctrl-C stops them all."""
+    from c64ft.processes import run_together
+
+    for name, value in get_settings().in_force().items():
+        typer.echo(f"{name}={value}")
+    typer.echo(f"API on http://{host}:{port} (Swagger UI: /docs). Ctrl-C stops everything.")
+    me = [sys.executable, "-m", "c64ft"]
+    raise typer.Exit(run_together({
+        "api": [*me, "serve", "--host", host, "--port", str(port)],
+        "worker-gpu": [*me, "worker", "--queues", "gpu"],
+        "worker-cpu": [*me, "worker", "--queues", "cpu"],
+    }))  # fmt: skip
+
+
+@app.command(context_settings=EXTRA)
+def submit(
+    ctx: typer.Context,
+    kind: str,
+    wait: Annotated[bool, typer.Option(help="Follow the job until it finishes.")] = False,
+    dry_run: Annotated[bool, typer.Option(help="Only resolve and check the spec.")] = False,
+    api: ApiUrl = DEFAULT_API,
+) -> None:
+    """Submit a job: c64ft submit KIND --field value … (e.g. gpu_smoke --allow-cpu)."""
+    with api_client.make_client(api) as http:
+        try:
+            job = api_client.submit(http, _fields(ctx, kind), dry_run=dry_run)
+            if wait and not dry_run:
+                typer.echo(f"submitted {job['id']}", err=True)
+                job = api_client.wait(http, job["id"])
+        except api_client.ApiError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(2) from exc
+    _print_json(job)
+    if wait and job["status"] != "succeeded":
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(job_id: str, api: ApiUrl = DEFAULT_API) -> None:
+    """Print one job as the API sees it."""
+    with api_client.make_client(api) as http:
+        try:
+            _print_json(api_client.read_job(http, job_id))
+        except api_client.ApiError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(2) from exc
+
+
+@app.command(context_settings=EXTRA)
+def run(ctx: typer.Context, kind: str) -> None:
+    """Run one job in this process, no service: c64ft run KIND --field value …"""
+    from core.context import ConsoleContext
+    from core.errors import JobCancelled, JobFailure
+    from core.runners import run_spec
+    from core.specs import JobSpec
+
+    try:
+        spec = TypeAdapter(JobSpec).validate_python(_fields(ctx, kind))
+    except ValidationError as exc:
+        typer.echo(f"invalid spec:\n{exc}", err=True)
+        raise typer.Exit(2) from exc
+    console = ConsoleContext(workspace=get_settings().workspace)
+    try:
+        result = run_spec(spec, console)
+    except JobFailure as exc:
+        typer.echo(f"failed: {exc.type}: {exc.message}\nhint: {exc.hint}", err=True)
+        raise typer.Exit(1) from exc
+    except (JobCancelled, KeyboardInterrupt) as exc:
+        typer.echo("cancelled", err=True)
+        raise typer.Exit(130) from exc
+    _print_json(result)

@@ -1,0 +1,50 @@
+"""Run the service's processes side by side (`c64ft up`) and stop them all cleanly."""
+
+import os
+import signal
+import subprocess
+import time
+
+STOP_GRACE_S = 15.0
+
+
+def run_together(commands: dict[str, list[str]]) -> int:
+    """Start every command; when one exits or on Ctrl-C/SIGTERM, stop the rest. Exit code."""
+    # Each child gets its own session so that Ctrl-C reaches us only: we stop them in order.
+    children = {
+        name: subprocess.Popen(argv, start_new_session=True) for name, argv in commands.items()
+    }
+    stopping = False
+
+    def request_stop(_signum, _frame):
+        nonlocal stopping
+        stopping = True
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stopping and all(child.poll() is None for child in children.values()):
+            time.sleep(0.2)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _stop(children)
+    failed = [name for name, child in children.items() if child.returncode not in (0, -15)]
+    return 0 if stopping or not failed else 1
+
+
+def _stop(children: dict[str, subprocess.Popen]) -> None:
+    """SIGTERM (warm shutdown), then SIGKILL whatever is left after the grace period.
+
+    A job killed this way stays `running` in the database; at the next start the reaper
+    queues it again, so nothing is lost.
+    """
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_S
+    for child in children.values():
+        try:
+            child.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
