@@ -1,0 +1,44 @@
+"""Fixtures shared by every test layer.
+
+In-process tests (core, api) share one session workspace whose settings are fixed here, before
+any project module reads them; end-to-end tests start real processes with a workspace each.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+SESSION_WORKSPACE = Path(tempfile.mkdtemp(prefix="c64ft-tests-"))
+os.environ.update(
+    C64FT_WORKSPACE=str(SESSION_WORKSPACE),
+    C64FT_HEARTBEAT_INTERVAL_S="0.2",
+    C64FT_HEARTBEAT_TIMEOUT_S="2",
+    C64FT_CANCEL_GRACE_S="1",
+)
+for name in ("C64FT_DATABASE_URL", "C64FT_BROKER_URL", "C64FT_API_TOKEN"):
+    os.environ.pop(name, None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database():
+    from core.db import init_db
+
+    init_db()
+    return SESSION_WORKSPACE
+
+
+@pytest.fixture
+def settings_env(monkeypatch):
+    """Set C64FT_* variables for one test; settings are re-read before and after it."""
+    from core.config import get_settings
+
+    def set_env(**values: str) -> None:
+        for key, value in values.items():
+            monkeypatch.setenv(f"C64FT_{key.upper()}", value)
+        get_settings.cache_clear()
+
+    yield set_env
+    monkeypatch.undo()
+    get_settings.cache_clear()

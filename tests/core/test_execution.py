@@ -1,0 +1,94 @@
+"""execute_job in this process, on the real job store: claim, outcome, cancel, errors."""
+
+import threading
+import time
+
+from core import execution, journal, store
+from core.errors import JobFailure
+from core.models import JobStatus as S
+from core.specs import GpuSmokeSpec
+
+
+def submit(**fields):
+    return store.create_job(spec=GpuSmokeSpec(kind="gpu_smoke", **fields))
+
+
+def stages(job_id):
+    return [e.stage for e in journal.list_events(job_id, limit=1000)[0]]
+
+
+def test_a_job_runs_once_and_records_its_result():
+    job = submit(allow_cpu=True, matrix_size=64)
+    assert execution.execute_job(job.id, worker="test") == S.succeeded
+    done = store.get_job(job.id)
+    assert done.result["device"] == "cpu" and done.attempt == 1 and done.progress_fraction == 1
+    assert stages(job.id) == ["queue", "claim", "inspect", "inspect", "matmul_check",
+                              "matmul_check", "finish"]
+    # a second delivery of the same message does nothing
+    assert execution.execute_job(job.id, worker="test") is None
+    assert store.get_job(job.id).attempt == 1
+
+
+def test_a_failure_carries_type_hint_and_stage():
+    job = submit(matrix_size=64)
+    assert execution.execute_job(job.id, worker="test") == S.failed
+    error = store.get_job(job.id).error
+    assert error["type"] == "no_gpu" and error["stage"] == "inspect" and "/dev/kfd" in error["hint"]
+
+
+def test_an_unexpected_error_keeps_the_traceback_out_of_the_message(monkeypatch):
+    def explode(spec, ctx):
+        ctx.set_stage("boom", "about to fail")
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(execution, "run_spec", explode)
+    job = submit()
+    assert execution.execute_job(job.id, worker="test") == S.failed
+    error = store.get_job(job.id).error
+    assert error["type"] == "internal_error" and error["stage"] == "boom"
+    assert "Traceback" not in error["message"] and "ZeroDivisionError" in error["message"]
+    events, _ = journal.list_events(job.id)
+    assert any("Traceback" in (e.data or {}).get("traceback", "") for e in events)
+
+
+def cancel_when_running(job_id):
+    def cancel():
+        while store.get_job(job_id).status != S.running:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        store.request_cancel(job_id)
+
+    threading.Thread(target=cancel, daemon=True).start()
+
+
+def test_cancel_stops_a_running_job_at_its_next_step():
+    job = submit(allow_cpu=True, matrix_size=64, burn_in_s=60)
+    cancel_when_running(job.id)
+    started = time.monotonic()
+    assert execution.execute_job(job.id, worker="test") == S.cancelled
+    assert time.monotonic() - started < 10
+
+
+def test_a_runner_that_ignores_the_cancel_flag_is_interrupted(monkeypatch):
+    def stubborn(spec, ctx):
+        ctx.set_stage("stubborn", "never polls the flag")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+        raise AssertionError("was not interrupted")
+
+    monkeypatch.setattr(execution, "run_spec", stubborn)
+    job = submit()
+    cancel_when_running(job.id)
+    started = time.monotonic()
+    assert execution.execute_job(job.id, worker="test") == S.cancelled
+    assert time.monotonic() - started < 15
+    assert any("ignored the cancel flag" in e.message for e in journal.list_events(job.id)[0])
+
+
+def test_job_failure_as_error_names_param_and_stage():
+    failure = JobFailure("bad", "msg", hint="do x", param="model_path")
+    assert failure.as_error(stage="s") == {
+        "type": "bad", "message": "msg", "hint": "do x", "param": "model_path", "stage": "s"
+    }
+
