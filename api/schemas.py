@@ -138,7 +138,7 @@ class CheckpointPublic(BaseModel):
     step: int
     path: str
     metrics: dict[str, Any] | None
-    reference: str = Field(description='Pass as `from_checkpoint` to start a job from it.')
+    reference: str = Field(description="Pass as `from_checkpoint` to start a job from it.")
 
     @classmethod
     def from_row(cls, row: JobCheckpoint) -> "CheckpointPublic":

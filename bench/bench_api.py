@@ -38,7 +38,7 @@ TERMINAL = {"succeeded", "failed", "cancelled"}
 
 # The textbook app: the SQLModel-with-FastAPI tutorial, as written there (sync endpoints, a
 # session per request from a yield dependency, the table model used as body and response).
-TEXTBOOK_APP = '''\
+TEXTBOOK_APP = """\
 import os
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -92,7 +92,7 @@ def create_hero(hero: Hero, session: SessionDep) -> Hero:
     session.commit()
     session.refresh(hero)
     return hero
-'''
+"""
 
 
 # ---------------------------------------------------------------- processes
@@ -124,8 +124,9 @@ class Processes:
     def start(self, name: str, argv: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen:
         log_path = cwd / f"{name}.log"
         with open(log_path, "ab") as log:
-            proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
+            proc = subprocess.Popen(
+                argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         self.running.append((name, proc))
         self.logs.append((name, log_path))
         return proc
@@ -146,8 +147,11 @@ class Processes:
             self.stop(proc)
 
     def log_tails(self, chars: int = 3000) -> str:
-        return "\n".join(f"--- {name}.log\n{path.read_text(errors='replace')[-chars:]}"
-                         for name, path in self.logs if path.exists())
+        return "\n".join(
+            f"--- {name}.log\n{path.read_text(errors='replace')[-chars:]}"
+            for name, path in self.logs
+            if path.exists()
+        )
 
 
 def c64ft_env(workspace: Path, redis_url: str) -> dict[str, str]:
@@ -173,8 +177,20 @@ def start_api(
 ) -> tuple[str, subprocess.Popen]:
     """Start our API on a free port; (base URL, process) once /health answers 200."""
     port = free_port()
-    argv = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-            "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.main:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+    ]
     proc = procs.start("api", argv, workspace, c64ft_env(workspace, redis_url))
     base = f"http://127.0.0.1:{port}"
     wait_until(lambda: health(base), 60, "the c64ft API's /health to answer 200")
@@ -185,8 +201,22 @@ def start_textbook(procs: Processes, folder: Path) -> tuple[str, subprocess.Pope
     """Write the textbook app, start it under one uvicorn process; (base URL, process)."""
     (folder / "textbook_app.py").write_text(TEXTBOOK_APP)
     port = free_port()
-    argv = [sys.executable, "-m", "uvicorn", "textbook_app:app", "--app-dir", str(folder),
-            "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning"]
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "textbook_app:app",
+        "--app-dir",
+        str(folder),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--log-level",
+        "warning",
+    ]
     env = os.environ | {"HEROES_DB": str(folder / "heroes.db")}
     proc = procs.start("textbook", argv, folder, env)
     base = f"http://127.0.0.1:{port}"
@@ -232,11 +262,14 @@ def run_wrk(url: str, connections: int, duration_s: int, body: str | None, tmp: 
     argv = ["wrk", "-t2", f"-c{connections}", f"-d{duration_s}s", "--timeout", "10s", "--latency"]
     if body is not None:
         script = tmp / "post.lua"
-        script.write_text(f'wrk.method = "POST"\nwrk.body = {_lua_string(body)}\n'
-                          'wrk.headers["Content-Type"] = "application/json"\n')
+        script.write_text(
+            f'wrk.method = "POST"\nwrk.body = {_lua_string(body)}\n'
+            'wrk.headers["Content-Type"] = "application/json"\n'
+        )
         argv += ["-s", str(script)]
-    done = subprocess.run([*argv, url], capture_output=True, text=True,
-                          timeout=duration_s + 60, check=True)
+    done = subprocess.run(
+        [*argv, url], capture_output=True, text=True, timeout=duration_s + 60, check=True
+    )
     return parse_wrk(done.stdout)
 
 
@@ -249,8 +282,10 @@ def _lua_string(text: str) -> str:
 
 def check_status(response: httpx.Response, expected: int) -> httpx.Response:
     if response.status_code != expected:
-        raise RuntimeError(f"{response.request.method} {response.request.url} answered "
-                           f"{response.status_code}, not {expected}: {response.text[:300]}")
+        raise RuntimeError(
+            f"{response.request.method} {response.request.url} answered "
+            f"{response.status_code}, not {expected}: {response.text[:300]}"
+        )
     return response
 
 
@@ -280,8 +315,12 @@ def load_textbook(args, procs: Processes, tmp: Path) -> dict[str, WrkResult]:
     folder.mkdir()
     base, app = start_textbook(procs, folder)
     try:
-        check_status(httpx.post(f"{base}/heroes", content=HERO_BODY,
-                                headers={"Content-Type": "application/json"}), 201)
+        check_status(
+            httpx.post(
+                f"{base}/heroes", content=HERO_BODY, headers={"Content-Type": "application/json"}
+            ),
+            201,
+        )
         print("  textbook (1 worker): GET /heroes/{id} ...", flush=True)
         get = run_wrk(f"{base}/heroes/1", 32, args.duration, None, tmp)
         print("  textbook: POST /heroes ...", flush=True)
@@ -360,33 +399,42 @@ def load_rows(ours: dict[str, WrkResult], book: dict[str, WrkResult], workers: i
     lines = [f"{'load':<24}{'app':<20}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"]
     for key, label in (("get", "status reads GET"), ("post", "submissions POST")):
         for app, res in ((f"c64ft ({workers}w)", ours[key]), ("textbook (1w)", book[key])):
-            lines.append(f"{label:<24}{app:<20}{res.rps:>9.0f}{res.latency_ms['50']:>9.2f}"
-                         f"{res.latency_ms['99']:>9.2f}{res.errors:>8}")
+            lines.append(
+                f"{label:<24}{app:<20}{res.rps:>9.0f}{res.latency_ms['50']:>9.2f}"
+                f"{res.latency_ms['99']:>9.2f}{res.errors:>8}"
+            )
         lines.append(f"{'':<24}{'ratio c64ft/textbook':<20}{ours[key].rps / book[key].rps:>8.2f}x")
     return lines
 
 
 def latency_rows(lat: Latencies) -> list[str]:
-    lines = [f"{'POST -> running (n=' + str(len(lat.client_ms)) + ')':<44}"
-             f"{'median ms':>11}{'p90 ms':>9}"]
-    for label, values in (("client: POST sent -> first non-queued poll", lat.client_ms),
-                          ("server: started_at - created_at", lat.server_ms)):
-        lines.append(f"{label:<44}{statistics.median(values):>11.1f}"
-                     f"{percentile(values, 90):>9.1f}")
+    lines = [
+        f"{'POST -> running (n=' + str(len(lat.client_ms)) + ')':<44}{'median ms':>11}{'p90 ms':>9}"
+    ]
+    for label, values in (
+        ("client: POST sent -> first non-queued poll", lat.client_ms),
+        ("server: started_at - created_at", lat.server_ms),
+    ):
+        lines.append(f"{label:<44}{statistics.median(values):>11.1f}{percentile(values, 90):>9.1f}")
     return lines
 
 
-def target_rows(ours: dict[str, WrkResult], book: dict[str, WrkResult],
-                lat: Latencies) -> list[str]:
+def target_rows(
+    ours: dict[str, WrkResult], book: dict[str, WrkResult], lat: Latencies
+) -> list[str]:
     og, bg, op, bp = ours["get"], book["get"], ours["post"], book["post"]
     median = statistics.median(lat.client_ms)
     targets = [
-        (og.rps >= 1.5 * bg.rps and og.latency_ms["99"] <= bg.latency_ms["50"],
-         f"status reads: req/s >= 1.5x textbook ({og.rps / bg.rps:.2f}x) and "
-         f"p99 <= textbook p50 ({og.latency_ms['99']:.2f} vs {bg.latency_ms['50']:.2f} ms)"),
-        (op.rps >= bp.rps and op.latency_ms["99"] < 100,
-         f"submissions: req/s >= textbook ({op.rps:.0f} vs {bp.rps:.0f}) and "
-         f"p99 < 100 ms ({op.latency_ms['99']:.2f} ms)"),
+        (
+            og.rps >= 1.5 * bg.rps and og.latency_ms["99"] <= bg.latency_ms["50"],
+            f"status reads: req/s >= 1.5x textbook ({og.rps / bg.rps:.2f}x) and "
+            f"p99 <= textbook p50 ({og.latency_ms['99']:.2f} vs {bg.latency_ms['50']:.2f} ms)",
+        ),
+        (
+            op.rps >= bp.rps and op.latency_ms["99"] < 100,
+            f"submissions: req/s >= textbook ({op.rps:.0f} vs {bp.rps:.0f}) and "
+            f"p99 < 100 ms ({op.latency_ms['99']:.2f} ms)",
+        ),
         (median < 250, f"POST -> running: median < 250 ms ({median:.1f} ms)"),
     ]
     return [f"[{'PASS' if ok else 'MISS'}] {text}" for ok, text in targets]
@@ -394,8 +442,10 @@ def target_rows(ours: dict[str, WrkResult], book: dict[str, WrkResult],
 
 def print_report(args, ours, book, lat: Latencies) -> None:
     rule = "-" * 79
-    print(f"\n{rule}\nc64ft API benchmark: wrk -t2, {args.duration}s per load, "
-          f"{os.cpu_count()} CPUs\n{rule}")
+    print(
+        f"\n{rule}\nc64ft API benchmark: wrk -t2, {args.duration}s per load, "
+        f"{os.cpu_count()} CPUs\n{rule}"
+    )
     print("\n".join(load_rows(ours, book, args.workers)))
     print(rule)
     print("\n".join(latency_rows(lat)))
@@ -410,15 +460,23 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of our API")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk load")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14",
-                        help="Redis db used as broker; it is FLUSHed")
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/14",
+        help="Redis db used as broker; it is FLUSHed",
+    )
     parser.add_argument("--jobs", type=int, default=20, help="jobs timed POST -> running")
     parser.add_argument("--warmup", type=int, default=1, help="untimed jobs run first")
-    parser.add_argument("--settle", type=float, default=0.5,
-                        help="seconds between a job's end and the next submission")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=0.5,
+        help="seconds between a job's end and the next submission",
+    )
     parser.add_argument("--job-timeout", type=float, default=60, help="seconds per timed job")
-    parser.add_argument("--budget", type=float, default=270,
-                        help="seconds after which no further job is submitted")
+    parser.add_argument(
+        "--budget", type=float, default=270, help="seconds after which no further job is submitted"
+    )
     return parser.parse_args()
 
 

@@ -51,8 +51,9 @@ def wait(client: httpx.Client, job_id: str, *, poll_s: float = 1.0) -> dict:
         events = _checked(client.get(f"/jobs/{job_id}/events", params={"after": after}))
         for event in events["data"]:
             after = event["id"]
-            print(f"[{event['level']}] {event['stage'] or '-'}: {event['message']}",
-                  file=sys.stderr)
+            print(
+                f"[{event['level']}] {event['stage'] or '-'}: {event['message']}", file=sys.stderr
+            )
         if job["status"] in TERMINAL and not events["has_more"]:
             return job
         time.sleep(poll_s)

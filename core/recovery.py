@@ -9,6 +9,7 @@
 
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -41,10 +42,9 @@ def reap(*, send: Callable[[Job], None], queue_depth: Callable[[str], int]) -> R
     report = ReapReport()
     stale_before = utcnow() - timedelta(seconds=settings.heartbeat_timeout_s)
     for job in store.stale_jobs(stale_before):
-        try:
+        # IllegalTransition: it moved meanwhile (finished, or another reaper got it first)
+        with suppress(IllegalTransition):
             _recover_stale(job, send, report)
-        except IllegalTransition:
-            pass  # it moved meanwhile (finished, or another reaper got it first)
     sent_before = utcnow() - timedelta(seconds=settings.requeue_after_s)
     depths: dict[str, int] = {}
     for job in store.waiting_jobs(sent_before):
@@ -76,7 +76,9 @@ def _recover_stale(job: Job, send: Callable[[Job], None], report: ReapReport) ->
     else:
         store.transition(job.id, S.queued, only_from={S.running}, worker=None, heartbeat_at=None)
         journal.add_event(
-            job.id, f"{lost}; queued for attempt {job.attempt + 1}", level="warning",
+            job.id,
+            f"{lost}; queued for attempt {job.attempt + 1}",
+            level="warning",
             stage="recovery",
         )
         send(job)

@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import func, or_, tuple_, update
 from sqlmodel import col, select
 
+from core import journal
 from core.config import get_settings
 from core.db import read_session, write_session
 from core.errors import IllegalTransition, JobNotFound
-from core import journal
 from core.models import TERMINAL, Job, JobEvent, JobStatus, utcnow
 from core.specs import KINDS, SpecBase
 

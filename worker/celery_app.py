@@ -22,7 +22,9 @@ def _embedded_broker_options(settings: Settings) -> dict:
 def make_celery(settings: Settings) -> Celery:
     app = Celery("c64ft", broker=settings.broker_url, include=["worker.tasks"])
     app.conf.update(
-        task_queues=[Queue(name, Exchange(name, type="direct"), routing_key=name) for name in QUEUES],
+        task_queues=[
+            Queue(name, Exchange(name, type="direct"), routing_key=name) for name in QUEUES
+        ],
         task_create_missing_queues=False,
         task_default_queue="cpu",
         task_serializer="json",

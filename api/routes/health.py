@@ -1,7 +1,6 @@
 """GET /health: the database and the broker checked for real, live workers counted."""
 
 from fastapi import APIRouter, Response
-from sqlalchemy import text
 
 from api.schemas import Health
 from core.db import read_session
@@ -21,7 +20,7 @@ def _probe(check) -> str:
 
 def _ping_database() -> None:
     with read_session() as session:
-        session.exec(text("SELECT 1"))
+        session.connection().exec_driver_sql("SELECT 1")
 
 
 @router.get("/health", response_model=Health)
@@ -32,5 +31,6 @@ def read_health(response: Response):
     healthy = database == broker == "ok"
     if not healthy:
         response.status_code = 503
-    return Health(status="ok" if healthy else "degraded", database=database, broker=broker,
-                  workers=workers)
+    return Health(
+        status="ok" if healthy else "degraded", database=database, broker=broker, workers=workers
+    )

@@ -1,4 +1,4 @@
-"""Routes of /jobs: submit (or dry-run), list, read, cancel, and a job's events/metrics/checkpoints."""
+"""Routes of /jobs: submit (or dry-run), list, read, cancel; events, metrics, checkpoints."""
 
 from typing import Annotated
 
@@ -7,6 +7,7 @@ from fastapi import APIRouter, Body, HTTPException, Query, Response, status
 from api.deps import JobDep
 from api.examples import JOB_EXAMPLES
 from api.schemas import (
+    Check,
     CheckpointPublic,
     CheckpointsPublic,
     DryRunPublic,
@@ -37,7 +38,9 @@ KindName = Annotated[str | None, Query(description=f"One of: {', '.join(KINDS)}.
 def create_job(
     spec: Annotated[JobSpec, Body(openapi_examples=JOB_EXAMPLES)],
     response: Response,
-    dry_run: Annotated[bool, Query(description="Resolve and check the spec; queue nothing.")] = False,
+    dry_run: Annotated[
+        bool, Query(description="Resolve and check the spec; queue nothing.")
+    ] = False,
 ):
     """Submit a job; with `dry_run=true`, only resolve its spec and run the pre-flight checks."""
     if dry_run:
@@ -49,7 +52,7 @@ def create_job(
             queue=KINDS[spec.kind].queue,
             spec=spec.resolved(),
             metadata=spec.metadata,
-            checks=checks,
+            checks=[Check.model_validate(check) for check in checks],
         )
     job = store.create_job(spec=spec)
     send_job(job)  # after the commit; if the broker is down, the reaper sends it later

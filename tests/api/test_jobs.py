@@ -14,8 +14,12 @@ def test_submit_returns_the_queued_job_with_its_resolved_spec(client):
     assert response.status_code == 201
     job = response.json()
     assert job["id"].startswith("job_") and job["status"] == "queued" and job["attempt"] == 0
-    assert job["spec"] == {"kind": "gpu_smoke", "allow_cpu": True, "matrix_size": 1024,
-                           "burn_in_s": 0.0}
+    assert job["spec"] == {
+        "kind": "gpu_smoke",
+        "allow_cpu": True,
+        "matrix_size": 1024,
+        "burn_in_s": 0.0,
+    }
     assert job["metadata"] == {"run": "nightly"}
     assert job["queue_position"] >= 1
     assert set(job["progress"]) == {"fraction", "step", "total_steps", "elapsed_s", "eta_s"}
@@ -53,7 +57,9 @@ def test_bad_specs_are_422_naming_the_field(client, body, field, reason):
 
 
 def test_malformed_json_is_422_not_500(client):
-    response = client.post("/jobs", content=b"{not json", headers={"content-type": "application/json"})
+    response = client.post(
+        "/jobs", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 422
 
 
@@ -97,7 +103,10 @@ def test_events_are_ordered_and_pageable(client):
 def test_metrics_and_checkpoints_of_a_new_job_are_empty_lists(client):
     job = post(client, SMOKE).json()
     assert client.get(f"/jobs/{job['id']}/metrics").json() == {
-        "object": "list", "data": [], "has_more": False}
+        "object": "list",
+        "data": [],
+        "has_more": False,
+    }
     assert client.get(f"/jobs/{job['id']}/checkpoints").json()["data"] == []
 
 
@@ -105,7 +114,9 @@ def test_list_filters_and_pages(client):
     ids = [post(client, SMOKE).json()["id"] for _ in range(3)]
     client.post(f"/jobs/{ids[0]}/cancel")
     cancelled = client.get("/jobs", params={"status": "cancelled", "limit": 100}).json()["data"]
-    assert ids[0] in {j["id"] for j in cancelled} and all(j["status"] == "cancelled" for j in cancelled)
+    assert ids[0] in {j["id"] for j in cancelled} and all(
+        j["status"] == "cancelled" for j in cancelled
+    )
     first = client.get("/jobs", params={"limit": 2}).json()
     assert [j["id"] for j in first["data"]] == ids[:0:-1] and first["has_more"]
     second = client.get("/jobs", params={"limit": 1, "before": ids[1]}).json()

@@ -22,8 +22,15 @@ def test_a_job_runs_once_and_records_its_result():
     assert execution.execute_job(job.id, worker="test") == S.succeeded
     done = store.get_job(job.id)
     assert done.result["device"] == "cpu" and done.attempt == 1 and done.progress_fraction == 1
-    assert stages(job.id) == ["queue", "claim", "inspect", "inspect", "matmul_check",
-                              "matmul_check", "finish"]
+    assert stages(job.id) == [
+        "queue",
+        "claim",
+        "inspect",
+        "inspect",
+        "matmul_check",
+        "matmul_check",
+        "finish",
+    ]
     # a second delivery of the same message does nothing
     assert execution.execute_job(job.id, worker="test") is None
     assert store.get_job(job.id).attempt == 1
@@ -89,6 +96,9 @@ def test_a_runner_that_ignores_the_cancel_flag_is_interrupted(monkeypatch):
 def test_job_failure_as_error_names_param_and_stage():
     failure = JobFailure("bad", "msg", hint="do x", param="model_path")
     assert failure.as_error(stage="s") == {
-        "type": "bad", "message": "msg", "hint": "do x", "param": "model_path", "stage": "s"
+        "type": "bad",
+        "message": "msg",
+        "hint": "do x",
+        "param": "model_path",
+        "stage": "s",
     }
-

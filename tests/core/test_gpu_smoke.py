@@ -12,7 +12,9 @@ needs_no_gpu = pytest.mark.skipif(torch.cuda.is_available(), reason="asserts the
 
 
 def run(tmp_path, **fields):
-    return gpu_smoke.run(GpuSmokeSpec(kind="gpu_smoke", **fields), ConsoleContext(workspace=tmp_path))
+    return gpu_smoke.run(
+        GpuSmokeSpec(kind="gpu_smoke", **fields), ConsoleContext(workspace=tmp_path)
+    )
 
 
 def test_reports_versions_devices_and_a_checked_product(tmp_path):

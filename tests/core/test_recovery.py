@@ -29,8 +29,13 @@ def reap(broker):
 def running_job(*, attempt=1, silent_for=60.0, status=S.running):
     job = store.create_job(spec=GpuSmokeSpec(kind="gpu_smoke"))
     store.mark_dispatched(job.id)
-    store.transition(job.id, S.running, attempt=attempt, worker="gone",
-                     heartbeat_at=utcnow() - timedelta(seconds=silent_for))
+    store.transition(
+        job.id,
+        S.running,
+        attempt=attempt,
+        worker="gone",
+        heartbeat_at=utcnow() - timedelta(seconds=silent_for),
+    )
     if status == S.cancelling:
         store.transition(job.id, S.cancelling)
     return job

@@ -18,8 +18,12 @@ def test_create_job_saves_the_resolved_spec_and_the_labels_apart():
     job = store.create_job(spec=GpuSmokeSpec(kind="gpu_smoke", metadata={"team": "sid"}))
     saved = store.get_job(job.id)
     assert saved.status == S.queued and saved.queue == "gpu" and saved.attempt == 0
-    assert saved.spec == {"kind": "gpu_smoke", "allow_cpu": False, "matrix_size": 1024,
-                          "burn_in_s": 0.0}
+    assert saved.spec == {
+        "kind": "gpu_smoke",
+        "allow_cpu": False,
+        "matrix_size": 1024,
+        "burn_in_s": 0.0,
+    }
     assert saved.job_metadata == {"team": "sid"}
     events, _ = journal.list_events(job.id)
     assert [e.stage for e in events] == ["queue"]

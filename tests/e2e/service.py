@@ -1,6 +1,7 @@
 """A real c64ft service for end-to-end tests: uvicorn and Celery worker subprocesses."""
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -55,12 +56,29 @@ class Service:
 
     def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
         log = open(self.workspace / f"{name}.log", "ab")  # noqa: SIM115 (kept for the child)
-        return subprocess.Popen(argv, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True, cwd=self.workspace)
+        return subprocess.Popen(
+            argv,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=self.workspace,
+        )
 
     def start_api(self) -> None:
-        self.api = self._spawn("api", [sys.executable, "-m", "uvicorn", "api.main:app",
-                                       "--host", "127.0.0.1", "--port", str(self.port)])
+        self.api = self._spawn(
+            "api",
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+        )
         wait_until(self._answers, 30, "the API to answer /health")
 
     def _answers(self) -> bool:
@@ -70,8 +88,9 @@ class Service:
             return False
 
     def start_worker(self, queues: str = "gpu,cpu") -> subprocess.Popen:
-        worker = self._spawn("worker", [sys.executable, "-m", "c64ft", "worker",
-                                        "--queues", queues])
+        worker = self._spawn(
+            "worker", [sys.executable, "-m", "c64ft", "worker", "--queues", queues]
+        )
         self.workers.append(worker)
         expected = sum(w.poll() is None for w in self.workers)
         wait_until(lambda: self.health()["workers"] >= expected, 60, "the worker to register")
@@ -97,12 +116,16 @@ class Service:
         return self.http.get(f"/jobs/{job_id}/events", params={"limit": 1000}).json()["data"]
 
     def wait(self, job_id: str, statuses=TERMINAL, timeout: float = 90) -> dict:
-        return wait_until(lambda: (j := self.job(job_id))["status"] in statuses and j,
-                          timeout, f"{job_id} to become one of {sorted(statuses)}")
+        return wait_until(
+            lambda: (j := self.job(job_id))["status"] in statuses and j,
+            timeout,
+            f"{job_id} to become one of {sorted(statuses)}",
+        )
 
     def logs(self) -> str:
-        return "\n".join(p.read_text(errors="replace")[-4000:]
-                         for p in sorted(self.workspace.glob("*.log")))
+        return "\n".join(
+            p.read_text(errors="replace")[-4000:] for p in sorted(self.workspace.glob("*.log"))
+        )
 
     def stop(self) -> None:
         for proc in [*self.workers, self.api]:
@@ -117,3 +140,32 @@ class Service:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         self.http.close()
+
+
+class RedisServer:
+    """A real redis-server of the tests' own, on a free port, keeping nothing on disk."""
+
+    def __init__(self, folder: Path) -> None:
+        if shutil.which("redis-server") is None:
+            raise RuntimeError("redis-server is not installed: apt-get install -y redis-server")
+        self.port, self.folder = free_port(), folder
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--dir", str(self.folder)]  # fmt: skip
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+        wait_until(self._answers, 10, "redis-server to accept connections")
+
+    def _answers(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+            return True
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)

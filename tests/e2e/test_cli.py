@@ -16,8 +16,9 @@ C64FT = [sys.executable, "-m", "c64ft"]
 
 
 def cli(*args, env=None, cwd=None, timeout=120):
-    return subprocess.run([*C64FT, *args], capture_output=True, text=True, env=env, cwd=cwd,
-                          timeout=timeout)
+    return subprocess.run(
+        [*C64FT, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout
+    )
 
 
 def test_run_executes_the_runner_in_process(tmp_path):
@@ -56,13 +57,28 @@ def test_submit_wait_and_status_against_the_service(redis_service):
 def test_up_serves_runs_jobs_and_stops_cleanly_on_ctrl_c(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("C64FT_")} | FAST_CLOCKS
     port = free_port()
-    up = subprocess.Popen([*C64FT, "up", "--port", str(port)], cwd=tmp_path, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    up = subprocess.Popen(
+        [*C64FT, "up", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     api = ["--api", f"http://127.0.0.1:{port}"]
     try:
         wait_until(lambda: _workers(port) == 2, 90, "c64ft up to serve with two workers")
-        done = cli("submit", "gpu_smoke", "--allow-cpu", "--matrix-size", "64", "--wait", *api,
-                   cwd=tmp_path, env=env)
+        done = cli(
+            "submit",
+            "gpu_smoke",
+            "--allow-cpu",
+            "--matrix-size",
+            "64",
+            "--wait",
+            *api,
+            cwd=tmp_path,
+            env=env,
+        )
         assert done.returncode == 0, done.stderr
     finally:
         up.send_signal(signal.SIGINT)

@@ -1,12 +1,10 @@
 """Cancel, a killed worker, a lost message, a broker that was down: nothing is lost or run twice."""
 
-import shutil
-import subprocess
 import time
 
 import pytest
 
-from tests.e2e.service import Service, free_port, wait_until
+from tests.e2e.service import Service, wait_until
 
 BURN_IN = {"kind": "gpu_smoke", "allow_cpu": True, "matrix_size": 64}
 
@@ -71,34 +69,6 @@ def test_a_job_whose_message_was_lost_is_resent_and_runs_once(service, request):
     assert done["status"] == "succeeded" and done["attempt"] == 1
     assert len(claims(service, job["id"])) == 1
     assert any("sent again" in e["message"] for e in service.events(job["id"]))
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    """A Redis server of this test's own, which the test stops and starts."""
-    port = free_port()
-    argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "no", "--dir", str(tmp_path)]
-    if shutil.which("redis-server") is None:
-        pytest.fail("redis-server is not installed (.ci/run installs it)")
-
-    class Server:
-        url = f"redis://127.0.0.1:{port}/0"
-        proc: subprocess.Popen
-
-        def start(self):
-            self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
-            time.sleep(0.5)
-
-        def stop(self):
-            self.proc.terminate()
-            self.proc.wait(10)
-
-    server = Server()
-    server.start()
-    yield server
-    if server.proc.poll() is None:
-        server.stop()
 
 
 def test_jobs_submitted_while_the_broker_is_down_run_once_it_is_back(tmp_path, private_redis):

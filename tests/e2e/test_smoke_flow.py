@@ -6,7 +6,10 @@ def test_gpu_smoke_with_allow_cpu_succeeds_and_logs_each_stage_in_order(service)
     job = service.submit({"kind": "gpu_smoke", "allow_cpu": True, "matrix_size": 128})
     done = service.wait(job["id"])
     assert done["status"] == "succeeded", service.logs()
-    assert done["result"]["device"] == "cpu" and done["result"]["matmul_check"]["relative_error"] < 1e-3
+    assert (
+        done["result"]["device"] == "cpu"
+        and done["result"]["matmul_check"]["relative_error"] < 1e-3
+    )
     assert done["attempt"] == 1 and done["progress"]["fraction"] == 1.0 and done["finished_at"]
     events = service.events(job["id"])
     assert [e["id"] for e in events] == sorted(e["id"] for e in events)
