@@ -6,6 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from core.models import Job, JobCheckpoint, JobEvent, JobMetric, JobStatus, utcnow
+from core.preflight import Check
 
 
 class Progress(BaseModel):
@@ -149,12 +150,6 @@ class CheckpointsPublic(BaseModel):
     object: Literal["list"] = "list"
     data: list[CheckpointPublic]
     has_more: bool = False
-
-
-class Check(BaseModel):
-    name: str
-    status: Literal["pass", "warn", "fail"]
-    message: str
 
 
 class DryRunPublic(BaseModel):

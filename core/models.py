@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, TypeDecorator
+from sqlalchemy import JSON, Column, DateTime, Index, TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
@@ -38,6 +38,9 @@ TERMINAL = frozenset({JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled
 
 
 class Job(SQLModel, table=True):
+    # queue_position counts the queued jobs ahead on one queue at every status read
+    __table_args__ = (Index("ix_job_status_queue_created", "status", "queue", "created_at"),)
+
     id: str = Field(primary_key=True)
     kind: str = Field(index=True)
     queue: str

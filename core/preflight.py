@@ -1,6 +1,8 @@
 """Pre-flight checks of a spec (`POST /jobs?dry_run=true`): fail in seconds, not after hours."""
 
-from typing import Literal, TypedDict
+from typing import Literal
+
+from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from core.specs import KINDS, SpecBase
 from core.workers import live_workers

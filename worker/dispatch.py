@@ -2,7 +2,7 @@
 
 import logging
 
-from core import store
+from core import journal, store
 from core.models import Job
 from worker.celery_app import TASK_NAME, celery_app
 
@@ -18,6 +18,8 @@ def send_job(job: Job) -> bool:
         celery_app.send_task(TASK_NAME, args=[job.id], queue=job.queue, retry_policy=SEND_RETRY)
     except Exception as exc:  # kombu raises transport-specific errors: any means "not sent"
         log.warning("could not send %s to queue %s: %s", job.id, job.queue, exc)
+        message = f"broker unreachable ({type(exc).__name__}); the reaper will send it again"
+        journal.add_event(job.id, message, level="warning", stage="queue")
         return False
     store.mark_dispatched(job.id)
     return True
@@ -40,5 +42,5 @@ def queue_depth(queue: str) -> int:
 def ping_broker(timeout: float = 2.0) -> None:
     """Raise unless the broker answers a real request within `timeout` seconds."""
     with celery_app.connection_for_read() as conn:
-        conn.ensure_connection(max_retries=1, timeout=timeout)
+        conn.ensure_connection(max_retries=1, interval_start=0, timeout=timeout)
         _depth(conn, "gpu")

@@ -7,7 +7,6 @@ from fastapi import APIRouter, Body, HTTPException, Query, Response, status
 from api.deps import JobDep
 from api.examples import JOB_EXAMPLES
 from api.schemas import (
-    Check,
     CheckpointPublic,
     CheckpointsPublic,
     DryRunPublic,
@@ -52,7 +51,7 @@ def create_job(
             queue=KINDS[spec.kind].queue,
             spec=spec.resolved(),
             metadata=spec.metadata,
-            checks=[Check.model_validate(check) for check in checks],
+            checks=checks,
         )
     job = store.create_job(spec=spec)
     send_job(job)  # after the commit; if the broker is down, the reaper sends it later

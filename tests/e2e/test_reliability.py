@@ -79,6 +79,7 @@ def test_jobs_submitted_while_the_broker_is_down_run_once_it_is_back(tmp_path, p
         assert service.health()["broker"].startswith("error")
         job = service.submit(BURN_IN)  # the row is committed; the message could not be sent
         assert job["status"] == "queued"
+        assert "broker unreachable" in service.events(job["id"])[-1]["message"]
         private_redis.start()  # an empty Redis: the message never reached it
         service.start_worker()
         done = service.wait(job["id"])
