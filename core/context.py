@@ -61,14 +61,14 @@ class StoreContext(RunContext):
         self.job_id = job_id
 
     def set_stage(self, stage: str, message: str, **data: Any) -> None:
-        store.update_progress(self.job_id, stage=stage)
+        store.set_fields(self.job_id, stage=stage)
         super().set_stage(stage, message, **data)
 
     def event(self, message: str, *, level: str = "info", data: dict | None = None) -> None:
         journal.add_event(self.job_id, message, level=level, stage=self.stage, data=data)
 
     def _show_progress(self, fraction: float, step: int | None, total: int | None) -> None:
-        store.update_progress(
+        store.set_fields(
             self.job_id,
             progress_fraction=fraction,
             progress_step=step,

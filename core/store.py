@@ -118,7 +118,7 @@ def transition(
 
 def claim(job_id: str, *, worker: str) -> Job:
     """queued → running for exactly one caller; a duplicate delivery gets IllegalTransition."""
-    job = get_job(job_id)
+    attempt = get_job(job_id).attempt + 1  # only a claim changes it, and one claim wins
     now = utcnow()
     return transition(
         job_id,
@@ -127,7 +127,7 @@ def claim(job_id: str, *, worker: str) -> Job:
         worker=worker,
         started_at=now,
         heartbeat_at=now,
-        attempt=job.attempt + 1,
+        attempt=attempt,
     )
 
 
@@ -165,14 +165,14 @@ def heartbeat(job_id: str) -> Job:
     return job
 
 
-def update_progress(job_id: str, **fields: Any) -> None:
-    """Set stage/progress columns of a job (no status change)."""
+def set_fields(job_id: str, **fields: Any) -> None:
+    """Set columns of a job that are not its status (stage, progress, dispatch time)."""
     with write_session() as session:
         session.exec(update(Job).where(col(Job.id) == job_id).values(**fields))
 
 
 def mark_dispatched(job_id: str, when: datetime | None = None) -> None:
-    update_progress(job_id, dispatched_at=when or utcnow())
+    set_fields(job_id, dispatched_at=when or utcnow())
 
 
 def stale_jobs(older_than: datetime) -> list[Job]:
