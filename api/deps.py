@@ -1,20 +1,22 @@
-"""Dependencies: bearer-token auth and the job a path names (404 in one place)."""
+"""Dependencies: bearer-token auth, the job a path names, and how a route reads the store."""
 
 import secrets
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Path, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from core import store
 from core.config import get_settings
-from core.errors import JobNotFound
 from core.models import Job
 
+T = TypeVar("T")
 _bearer = HTTPBearer(auto_error=False, description="Needed when C64FT_API_TOKEN is set.")
 
 
-def require_token(
+async def require_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
     token = get_settings().api_token
@@ -29,11 +31,19 @@ def require_token(
         )
 
 
-def load_job(job_id: Annotated[str, Path(description="A job id, e.g. job_3f2a…")]) -> Job:
-    try:
-        return store.get_job(job_id)
-    except JobNotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
+JobId = Annotated[str, Path(description="A job id, e.g. job_3f2a…")]
+
+
+def load_job(job_id: JobId) -> Job:
+    return store.get_job(job_id)  # JobNotFound answers 404 (api.main)
 
 
 JobDep = Annotated[Job, Depends(load_job)]
+
+
+async def run_db(function: Callable[..., T], *args: Any) -> T:
+    """Run a store read: on the event loop for SQLite, where a WAL read never waits on a writer
+    and costs less than a hop to the thread pool; in the thread pool for a networked database."""
+    if get_settings().database_url.startswith("sqlite"):
+        return function(*args)
+    return await run_in_threadpool(function, *args)

@@ -2,13 +2,15 @@
 
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from api.body_limit import BodySizeLimit
 from api.deps import require_token
 from api.routes import health, jobs
 from core.config import get_settings
 from core.db import init_db
+from core.errors import JobNotFound
 
 
 @asynccontextmanager
@@ -27,7 +29,12 @@ def create_app() -> FastAPI:
     app.include_router(jobs.router, dependencies=[Depends(require_token)])
     app.include_router(health.router)
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
+    app.add_exception_handler(JobNotFound, _job_not_found)
     return app
+
+
+async def _job_not_found(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=404)
 
 
 app = create_app()

@@ -4,14 +4,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, tuple_, update
-from sqlmodel import col, select
+from sqlalchemy import bindparam, func, or_, tuple_, update
+from sqlmodel import Session, col, select
 
 from core import journal
 from core.config import get_settings
 from core.db import read_session, write_session
 from core.errors import IllegalTransition, JobNotFound
-from core.models import TERMINAL, Job, JobEvent, JobStatus, utcnow
+from core.models import TERMINAL, Job, JobEvent, JobStatus, UTCDateTime, utcnow
 from core.specs import KINDS, SpecBase
 
 S = JobStatus
@@ -76,18 +76,38 @@ def list_jobs(
     return jobs[:limit], len(jobs) > limit
 
 
-def queue_position(job: Job) -> int | None:
-    """1 for the next job its queue will run; None unless the job is queued."""
+# Built once: the count of queued jobs ahead of one job on its queue (read at every status poll).
+_JOBS_AHEAD = (
+    select(func.count())
+    .select_from(Job)
+    .where(Job.queue == bindparam("queue"), Job.status == S.queued)
+    .where(
+        tuple_(Job.created_at, Job.id)
+        < tuple_(bindparam("created_at", type_=UTCDateTime()), bindparam("job_id"))
+    )
+)
+
+
+def _position(session: Session, job: Job) -> int | None:
     if job.status != S.queued:
         return None
-    ahead = (
-        select(func.count())
-        .select_from(Job)
-        .where(Job.queue == job.queue, Job.status == S.queued)
-        .where(tuple_(Job.created_at, Job.id) < (job.created_at, job.id))
-    )
+    params = {"queue": job.queue, "created_at": job.created_at, "job_id": job.id}
+    return int(session.exec(_JOBS_AHEAD, params=params).one()) + 1
+
+
+def queue_position(job: Job) -> int | None:
+    """1 for the next job its queue will run; None unless the job is queued."""
     with read_session() as session:
-        return int(session.exec(ahead).one()) + 1
+        return _position(session, job)
+
+
+def get_job_with_position(job_id: str) -> tuple[Job, int | None]:
+    """A job and its queue position, read in one session (the status poll's whole work)."""
+    with read_session() as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            raise JobNotFound(job_id)
+        return job, _position(session, job)
 
 
 def transition(

@@ -13,7 +13,7 @@ SEND_RETRY = {"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2, "in
 
 
 def send_job(job: Job) -> bool:
-    """Send `job`'s message to its queue; False (and logged) if the broker is unreachable."""
+    """Send `job`'s message to its queue; False (and an event) if the broker is unreachable."""
     try:
         celery_app.send_task(TASK_NAME, args=[job.id], queue=job.queue, retry_policy=SEND_RETRY)
     except Exception as exc:  # kombu raises transport-specific errors: any means "not sent"
@@ -21,8 +21,13 @@ def send_job(job: Job) -> bool:
         message = f"broker unreachable ({type(exc).__name__}); the reaper will send it again"
         journal.add_event(job.id, message, level="warning", stage="queue")
         return False
-    store.mark_dispatched(job.id)
     return True
+
+
+def resend_job(job: Job) -> None:
+    """The reaper's send: it stamps the time, so a job is re-sent at most every requeue_after_s."""
+    if send_job(job):
+        store.mark_dispatched(job.id)
 
 
 def _depth(conn, queue: str) -> int:

@@ -11,9 +11,10 @@ from core.db import init_db
 from core.execution import execute_job
 from core.workers import register_worker, touch_worker, unregister_worker
 from worker.celery_app import TASK_NAME, celery_app
-from worker.dispatch import queue_depth, send_job
+from worker.dispatch import queue_depth, resend_job
 
 log = logging.getLogger(__name__)
+POOL_CHECK_INTERVAL_S = 0.2
 
 
 @celery_app.task(name=TASK_NAME, bind=True)
@@ -25,12 +26,13 @@ def run_job(self, job_id: str) -> str | None:
 
 
 class Supervisor(bootsteps.StartStopStep):
-    """In the worker's main process: keep this worker's row alive and reap lost jobs.
+    """In the worker's main process: keep this worker's row alive, reap lost jobs, and replace
+    a finished pool process at once.
 
     It runs on the worker's own timer, so it goes on while a job runs in a pool process.
     """
 
-    requires = {"celery.worker.components:Timer"}
+    requires = {"celery.worker.components:Pool", "celery.worker.components:Timer"}
 
     def __init__(self, worker, **kwargs):
         super().__init__(worker, **kwargs)
@@ -47,6 +49,9 @@ class Supervisor(bootsteps.StartStopStep):
                 settings.heartbeat_interval_s, touch_worker, (worker.hostname,)
             ),
             worker.timer.call_repeatedly(settings.reaper_interval_s, self.reap),
+            # With one job per pool process, Celery may notice the old process's exit only on
+            # its own 5 s timer (celery/celery#9588), and the next job waits that long.
+            worker.timer.call_repeatedly(POOL_CHECK_INTERVAL_S, worker.pool.maintain_pool),
         ]
 
     def stop(self, worker):
@@ -57,7 +62,7 @@ class Supervisor(bootsteps.StartStopStep):
     @staticmethod
     def reap():
         try:
-            report = recovery.reap(send=send_job, queue_depth=queue_depth)
+            report = recovery.reap(send=resend_job, queue_depth=queue_depth)
         except Exception:  # the next pass tries again; a reaper crash must not stop the worker
             log.exception("reaper pass failed")
             return

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Query, Response, status
 
-from api.deps import JobDep
+from api.deps import JobDep, JobId, run_db
 from api.examples import JOB_EXAMPLES
 from api.schemas import (
     CheckpointPublic,
@@ -75,9 +75,10 @@ def list_jobs(
 
 
 @router.get("/{job_id}", response_model=JobPublic)
-def read_job(job: JobDep):
+async def read_job(job_id: JobId):
     """Read one job: status, stage, progress, result or error."""
-    return JobPublic.from_job(job, queue_position=store.queue_position(job))
+    job, position = await run_db(store.get_job_with_position, job_id)
+    return JobPublic.from_job(job, queue_position=position)
 
 
 @router.post("/{job_id}/cancel", response_model=JobPublic)
