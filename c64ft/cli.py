@@ -69,8 +69,7 @@ def up(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Run the API and a gpu and a cpu worker on this machine; Ctrl-C stops them all."""
     from c64ft.processes import run_together
 
-    for name, value in get_settings().in_force().items():
-        typer.echo(f"{name}={value}")
+    config()
     typer.echo(f"API on http://{host}:{port} (Swagger UI: /docs). Ctrl-C stops everything.")
     me = [sys.executable, "-m", "c64ft"]
     raise typer.Exit(run_together({

@@ -8,7 +8,7 @@ from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
 from core.config import get_settings
@@ -40,7 +40,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+        Path(make_url(url).database or "").parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         )
@@ -113,12 +113,12 @@ class _WriterQueue:
 _writer_queues: dict[tuple[int, str], _WriterQueue] = {}
 
 
-def _writer_turn(url: str):
-    if not url.startswith("sqlite"):
+def _writer_turn(engine: Engine):
+    if engine.dialect.name != "sqlite":
         return nullcontext()
-    key = (os.getpid(), url)
+    key = (os.getpid(), str(engine.url))
     if key not in _writer_queues:
-        _writer_queues[key] = _WriterQueue(Path(url.split("///", 1)[1]))
+        _writer_queues[key] = _WriterQueue(Path(engine.url.database or ""))
     return _writer_queues[key].turn()
 
 
@@ -126,6 +126,6 @@ def _writer_turn(url: str):
 def write_session() -> Iterator[Session]:
     """A short transaction that holds the SQLite write lock from its first statement; commits."""
     engine = get_engine().execution_options(**{IMMEDIATE: True})
-    with _writer_turn(str(engine.url)), Session(engine, expire_on_commit=False) as session:
+    with _writer_turn(engine), Session(engine, expire_on_commit=False) as session:
         yield session
         session.commit()

@@ -191,8 +191,8 @@ def set_fields(job_id: str, **fields: Any) -> None:
         session.exec(update(Job).where(col(Job.id) == job_id).values(**fields))
 
 
-def mark_dispatched(job_id: str, when: datetime | None = None) -> None:
-    set_fields(job_id, dispatched_at=when or utcnow())
+def mark_dispatched(job_id: str) -> None:
+    set_fields(job_id, dispatched_at=utcnow())
 
 
 def stale_jobs(older_than: datetime) -> list[Job]:
