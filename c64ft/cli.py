@@ -3,6 +3,7 @@
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -119,10 +120,10 @@ def run(ctx: typer.Context, kind: str) -> None:
     from core.context import ConsoleContext
     from core.errors import JobCancelled, JobFailure
     from core.runners import run_spec
-    from core.specs import JobSpec
+    from core.specs import JobSpec, SpecBase
 
     try:
-        spec = TypeAdapter(JobSpec).validate_python(_fields(ctx, kind))
+        spec: SpecBase = TypeAdapter(JobSpec).validate_python(_fields(ctx, kind))
     except ValidationError as exc:
         typer.echo(f"invalid spec:\n{exc}", err=True)
         raise typer.Exit(2) from exc
@@ -136,3 +137,34 @@ def run(ctx: typer.Context, kind: str) -> None:
         typer.echo("cancelled", err=True)
         raise typer.Exit(130) from exc
     _print_json(result)
+
+
+@app.command("make-tiny-model")
+def make_tiny_model(
+    directory: Annotated[
+        Path, typer.Argument(help="Folder to create (a relative path is under the workspace).")
+    ] = Path("models/tiny-ministral3"),
+    corpus: Annotated[
+        Path | None,
+        typer.Option(help="*.html and *.pdf to train the tokenizer on (default: the sample)."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the random weights.")] = 0,
+    force: Annotated[bool, typer.Option(help="Replace the folder if it is not empty.")] = False,
+) -> None:
+    """Build a tiny random model of the real architecture, offline: for tests and quick starts."""
+    from core.tiny_model import CorpusError
+    from core.tiny_model import make_tiny_model as build
+
+    workspace = get_settings().workspace
+    try:
+        built = build(
+            workspace / directory,  # an absolute path stays as it is
+            corpus_dir=workspace / corpus if corpus else None,
+            seed=seed,
+            force=force,
+        )
+    except (FileExistsError, CorpusError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    size = sum(f.stat().st_size for f in built.iterdir())
+    typer.echo(f"{built} ({size / 1e6:.1f} MB)")

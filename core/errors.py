@@ -21,10 +21,12 @@ class JobFailure(Exception):
         hint: str | None = None,
         param: str | None = None,
         stage: str | None = None,
+        result: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.type, self.message, self.hint = type, message, hint
         self.param, self.stage = param, stage
+        self.result = result  # what the job did produce (a report), kept on the failed job
 
     def as_error(self, stage: str | None = None) -> dict[str, Any]:
         return {

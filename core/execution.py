@@ -73,7 +73,7 @@ def execute_job(job_id: str, *, worker: str) -> JobStatus | None:
         outcome, fields = S.cancelled, {}
         ctx.event("interrupted: the runner ignored the cancel flag", level="warning")
     except JobFailure as exc:
-        outcome, fields = S.failed, {"error": exc.as_error(stage=ctx.stage)}
+        outcome, fields = S.failed, {"error": exc.as_error(stage=ctx.stage), "result": exc.result}
         ctx.event(f"{exc.type}: {exc.message}", level="error", data={"hint": exc.hint})
     except Exception as exc:
         error = JobFailure("internal_error", f"{type(exc).__name__}: {exc}", hint=INTERNAL_HINT)

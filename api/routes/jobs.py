@@ -20,7 +20,7 @@ from api.schemas import (
 from core import journal, store
 from core.errors import IllegalTransition, JobNotFound
 from core.models import JobStatus
-from core.preflight import preflight
+from core.preflight import input_problems, preflight
 from core.specs import KINDS, JobSpec
 from worker.dispatch import send_job
 
@@ -53,6 +53,12 @@ def create_job(
             metadata=spec.metadata,
             checks=checks,
         )
+    if problems := input_problems(spec):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=[{"loc": ["body", p.param], "msg": p.message, "type": "input_invalid"}
+                    for p in problems],
+        )  # fmt: skip
     job = store.create_job(spec=spec)
     send_job(job)  # after the commit; if the broker is down, the reaper sends it later
     return JobPublic.from_job(job, queue_position=store.queue_position(job))

@@ -11,6 +11,7 @@ from typing import Annotated, Union
 from pydantic import Field
 
 from core.specs.base import SpecBase
+from core.specs.build_datasets import BuildDatasetsSpec
 from core.specs.gpu_smoke import GpuSmokeSpec
 
 
@@ -23,8 +24,9 @@ class KindInfo:
 
 KINDS: dict[str, KindInfo] = {
     "gpu_smoke": KindInfo(GpuSmokeSpec, "gpu", "core.runners.gpu_smoke:run"),
+    "build_datasets": KindInfo(BuildDatasetsSpec, "cpu", "core.runners.build_datasets:run"),
 }
 
-JobSpec = Annotated[Union[GpuSmokeSpec], Field(discriminator="kind")]  # noqa: UP007
+JobSpec = Annotated[Union[GpuSmokeSpec, BuildDatasetsSpec], Field(discriminator="kind")]  # noqa: UP007
 
-__all__ = ["KINDS", "JobSpec", "KindInfo", "SpecBase", "GpuSmokeSpec"]
+__all__ = ["KINDS", "JobSpec", "KindInfo", "SpecBase", "GpuSmokeSpec", "BuildDatasetsSpec"]

@@ -1,0 +1,115 @@
+"""Stage `build_dapt`: each document's text cut into token windows of `block_size` that overlap
+by `stride` tokens (a trailing window under `min_chunk_tokens` is dropped), one parquet per
+split. `token_start` is the window's first token in its document, so overlaps can be checked."""
+
+from bisect import bisect_right
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from tokenizers import Tokenizer
+
+from core.errors import JobFailure
+from core.pipeline.dedup import DEDUPED
+from core.pipeline.files import SPLITS, PipelinePaths, publishing_dir, read_rows, write_table
+from core.pipeline.splits import assign_splits
+from core.pipeline.tracker import Tracker
+from core.specs.build_datasets import BuildDatasetsSpec
+
+PAGE_SEPARATOR = "\n\n"
+DOCS_PER_BATCH = 64
+SCHEMA = pa.schema([
+    ("id", pa.string()),
+    ("doc_id", pa.string()),
+    ("source_file", pa.string()),
+    ("page_start", pa.int32()),
+    ("page_end", pa.int32()),
+    ("text", pa.string()),
+    ("token_count", pa.int32()),
+    ("token_start", pa.int32()),
+])  # fmt: skip
+
+
+def load_tokenizer(model_path: Path) -> Tokenizer:
+    path = model_path / "tokenizer.json"
+    if not path.is_file():
+        raise JobFailure(
+            "tokenizer_missing",
+            f"no tokenizer.json in {model_path}",
+            hint="Point model_path at a Hugging Face model folder (`c64ft make-tiny-model` "
+            "builds a small one for machines without a GPU).",
+            param="model_path",
+        )
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def window_starts(n_tokens: int, block: int, stride: int, min_tokens: int) -> list[int]:
+    """First token of each window; the last window ends the text and is kept if long enough."""
+    starts, step = [], block - stride
+    for start in range(0, max(n_tokens, 1), step):
+        if n_tokens - start >= block or n_tokens - start >= min_tokens:
+            starts.append(start)
+        if start + block >= n_tokens:
+            break
+    return starts
+
+
+def chunk_document(pages: list[dict], encoding, spec: BuildDatasetsSpec) -> list[dict[str, Any]]:
+    page_starts, position = [], 0
+    for page in pages:
+        page_starts.append(position)
+        position += len(page["text"]) + len(PAGE_SEPARATOR)
+    text = PAGE_SEPARATOR.join(page["text"] for page in pages)
+    offsets, n_tokens = encoding.offsets, len(encoding.ids)
+
+    def page_at(char: int) -> int:
+        return pages[bisect_right(page_starts, char) - 1]["page_number"]
+
+    chunks = []
+    for index, start in enumerate(
+        window_starts(n_tokens, spec.block_size, spec.stride, spec.min_chunk_tokens)
+    ):
+        end = min(start + spec.block_size, n_tokens)
+        first, last = offsets[start][0], offsets[end - 1][1]
+        chunks.append({
+            "id": f"{pages[0]['doc_id']}-c{index:05d}", "doc_id": pages[0]["doc_id"],
+            "source_file": pages[0]["source_file"], "page_start": page_at(first),
+            "page_end": page_at(max(first, last - 1)), "text": text[first:last],
+            "token_count": end - start, "token_start": start,
+        })  # fmt: skip
+    return chunks
+
+
+def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict[str, Any]:
+    pages = read_rows(paths.interim(DEDUPED), "dedup")
+    tokenizer = load_tokenizer(paths.model_path)
+    documents = [list(group) for _, group in groupby(pages, key=lambda p: p["doc_id"])]
+    splits = assign_splits((doc[0]["doc_id"] for doc in documents), spec.seed)
+    rows: dict[str, list[dict]] = {split: [] for split in SPLITS}
+    tokens = dict.fromkeys(SPLITS, 0)
+    done_pages = 0
+    for start in range(0, len(documents), DOCS_PER_BATCH):
+        batch = documents[start : start + DOCS_PER_BATCH]
+        texts = [PAGE_SEPARATOR.join(page["text"] for page in doc) for doc in batch]
+        # encode_batch runs on every core (Rust threads).
+        for doc, encoding in zip(batch, tokenizer.encode_batch(texts, add_special_tokens=False),
+                                 strict=True):  # fmt: skip
+            split = splits[doc[0]["doc_id"]]
+            rows[split] += chunk_document(doc, encoding, spec)
+            tokens[split] += len(encoding.ids)
+            done_pages += len(doc)
+        tracker.advance(done_pages, len(pages))
+    with publishing_dir(paths.dapt_dir) as folder:
+        for split, split_rows in rows.items():
+            write_table(folder / f"{split}.parquet", split_rows, SCHEMA)
+    counts = {split: len(split_rows) for split, split_rows in rows.items()}
+    return {
+        "documents": len(documents),
+        "dapt_chunks": {**counts, "total": sum(counts.values())},
+        "document_tokens": {**tokens, "total": sum(tokens.values())},
+        "documents_per_split": {s: sum(v == s for v in splits.values()) for s in SPLITS},
+    }

@@ -1,0 +1,165 @@
+"""Stage `validate`: the data contract checked on what is on disk, `validation_report.json`
+(also the job's result) and a Markdown QC report beside it."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from core.pipeline.files import SPLITS, PipelinePaths, publishing, read_json, require, write_json
+from core.pipeline.tracker import Tracker
+from core.specs.build_datasets import BuildDatasetsSpec
+from core.think import think_shape
+
+REPORT_JSON = "validation_report.json"
+REPORT_MD = "validation_report.md"
+CONTRACT = {  # DESIGN.md, "Contracts carried over"
+    "min_think_ratio": 0.995,
+    "min_unique_think_texts": 8,
+    "min_multi_turn_ratio": 0.15,
+    "max_bad_json_lines": 0,
+}
+
+
+def _ratio(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def thinking_of(path: Path) -> tuple[dict[str, Any], set[str]]:
+    """THINK coverage of one jsonl split, and its distinct reasoning traces."""
+    assistant = with_think = conversations = multi_turn = bad = 0
+    traces: set[str] = set()
+    for line in path.read_text().splitlines():
+        try:
+            messages = json.loads(line)["messages"]
+            turns = [m["content"] for m in messages if m["role"] == "assistant"]
+        except (ValueError, KeyError, TypeError):
+            bad += 1
+            continue
+        conversations += 1
+        multi_turn += len(turns) > 1
+        for turn in turns:
+            shape = think_shape(turn)
+            assistant += 1
+            with_think += shape.well_formed
+            if shape.well_formed:
+                traces.add(shape.trace.strip())
+    return {
+        "assistant_messages": assistant, "with_think": with_think,
+        "think_ratio": _ratio(with_think, assistant), "conversations": conversations,
+        "multi_turn_conversations": multi_turn,
+        "multi_turn_ratio": _ratio(multi_turn, conversations),
+        "unique_think_texts": len(traces), "bad_json_lines": bad,
+    }, traces  # fmt: skip
+
+
+def sft_thinking(sft_dir: Path) -> dict[str, dict[str, Any]]:
+    per_split, all_traces = {}, set()
+    for split in SPLITS:
+        per_split[split], traces = thinking_of(require(sft_dir / f"{split}.jsonl", "build_sft"))
+        all_traces |= traces
+    sums = {k: sum(s[k] for s in per_split.values()) for k in per_split["train"]}
+    total = {
+        **sums,
+        "think_ratio": _ratio(sums["with_think"], sums["assistant_messages"]),
+        "multi_turn_ratio": _ratio(sums["multi_turn_conversations"], sums["conversations"]),
+        "unique_think_texts": len(all_traces),
+    }
+    return {**per_split, "total": total}
+
+
+def _per_split(counts: dict[str, int]) -> dict[str, int]:
+    return {**counts, "total": sum(counts.values())}
+
+
+def collect_checks(paths: PipelinePaths) -> dict[str, Any]:
+    extract = read_json(paths.interim("extract.json"), "extract")
+    normalize = read_json(paths.interim("normalize.json"), "normalize")
+    dedup = read_json(paths.interim("dedup.json"), "dedup")
+    dapt = {s: pq.read_table(require(paths.dapt_dir / f"{s}.parquet", "build_dapt"),
+                             columns=["token_count"]) for s in SPLITS}  # fmt: skip
+    thinking = sft_thinking(paths.sft_dir)
+    return {
+        "files": extract["files"], "files_failed": extract["files_failed"],
+        "failed_files": extract["failed_files"], "total_pages": extract["total_pages"],
+        "pages_with_text": extract["pages_with_text"],
+        "coverage_ratio": _ratio(extract["pages_with_text"], extract["total_pages"]),
+        "low_quality_pages": extract["low_quality_pages"], "ocr_pages": extract["ocr_pages"],
+        "ocr_replaced": extract["ocr_replaced"],
+        "pages_without_ocr": extract["pages_without_ocr"],
+        "pages_too_short": normalize["pages_too_short"],
+        "boilerplate_lines_removed": normalize["boilerplate_lines_removed"],
+        "dedup_pages": dedup["dedup_pages"], "duplicates_removed": dedup["duplicates_removed"],
+        "exact_duplicates": dedup["exact_duplicates"],
+        "near_duplicates": dedup["near_duplicates"],
+        "dapt_chunks": _per_split({s: t.num_rows for s, t in dapt.items()}),
+        "dapt_tokens": _per_split({s: sum(t["token_count"].to_pylist()) for s, t in dapt.items()}),
+        "sft_examples": _per_split({s: thinking[s]["conversations"] for s in SPLITS}),
+        "sft_thinking": thinking,
+    }  # fmt: skip
+
+
+def contract_warnings(checks: dict[str, Any], spec: BuildDatasetsSpec) -> list[str]:
+    thinking, warnings = checks["sft_thinking"]["total"], []
+    if thinking["think_ratio"] < CONTRACT["min_think_ratio"]:
+        warnings.append(f"THINK coverage {thinking['think_ratio']:.4f} < 0.995")
+    if thinking["unique_think_texts"] < CONTRACT["min_unique_think_texts"]:
+        warnings.append(f"{thinking['unique_think_texts']} distinct reasoning traces < 8")
+    if thinking["multi_turn_ratio"] < CONTRACT["min_multi_turn_ratio"]:
+        warnings.append(f"multi-turn share {thinking['multi_turn_ratio']:.4f} < 0.15")
+    if thinking["bad_json_lines"] > CONTRACT["max_bad_json_lines"]:
+        warnings.append(f"{thinking['bad_json_lines']} unparseable SFT jsonl line(s)")
+    if checks["dapt_chunks"]["total"] < spec.min_dapt_chunks:
+        warnings.append(
+            f"{checks['dapt_chunks']['total']} DAPT chunks < min_dapt_chunks {spec.min_dapt_chunks}"
+        )
+    if checks["sft_examples"]["total"] < spec.min_sft_examples:
+        warnings.append(
+            f"{checks['sft_examples']['total']} SFT examples < min_sft_examples "
+            f"{spec.min_sft_examples}"
+        )
+    if checks["pages_without_ocr"]:
+        warnings.append(
+            f"{checks['pages_without_ocr']} low-quality page(s) left without OCR "
+            "(ocrmypdf missing or failed: see the extract stage's events)"
+        )
+    return warnings
+
+
+def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict[str, Any]:
+    checks = collect_checks(paths)
+    warnings = contract_warnings(checks, spec)
+    report = {"ok": not warnings, "warnings": warnings, "checks": checks,
+              "contract": {**CONTRACT, "min_dapt_chunks": spec.min_dapt_chunks,
+                           "min_sft_examples": spec.min_sft_examples}}  # fmt: skip
+    write_json(paths.output_dir / REPORT_JSON, report)
+    with publishing(paths.output_dir / REPORT_MD) as temporary:
+        temporary.write_text(markdown(report))
+    tracker.advance(1, 1)
+    return report
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The QC report for people: verdict, warnings, counts, THINK coverage per split."""
+    checks = report["checks"]
+    lines = ["# Dataset QC report", "", f"**Verdict: {'PASS' if report['ok'] else 'FAIL'}**", ""]
+    lines += [f"- warning: {w}" for w in report["warnings"]] or ["No warnings."]
+    lines += ["", "## Pages", "", "| check | value |", "| --- | --- |"]
+    for key, value in checks.items():
+        if not isinstance(value, dict | list):
+            lines.append(f"| {key} | {value} |")
+    lines += ["", "## Datasets per split", "", "| | train | validation | test | total |",
+              "| --- | --- | --- | --- | --- |"]  # fmt: skip
+    for key in ("dapt_chunks", "dapt_tokens", "sft_examples"):
+        lines.append(f"| {key} | " + " | ".join(str(checks[key][s]) for s in (*SPLITS, "total")))
+    lines += ["", "## THINK coverage (`checks.sft_thinking`)", ""]
+    thinking = checks["sft_thinking"]
+    keys = list(thinking["total"])
+    lines += ["| split | " + " | ".join(keys) + " |", "| --- " * (len(keys) + 1) + "|"]
+    for split, row in thinking.items():
+        lines.append(f"| {split} | " + " | ".join(str(row[k]) for k in keys) + " |")
+    if checks["failed_files"]:
+        lines += ["", "## Unreadable files", ""]
+        lines += [f"- {f['source_file']}: {f['reason']}" for f in checks["failed_files"]]
+    return "\n".join(lines) + "\n"

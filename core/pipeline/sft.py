@@ -1,0 +1,109 @@
+"""Stage `build_sft`: chat examples from pages with real technical content, every assistant turn
+under the THINK contract: an explanation, an address map (a page naming two or more `$XXXX`
+addresses) and a two-turn follow-up; one jsonl per split."""
+
+import json
+from collections import Counter
+from typing import Any
+
+from core.pipeline import content, phrasing
+from core.pipeline.dedup import DEDUPED
+from core.pipeline.files import SPLITS, PipelinePaths, publishing, publishing_dir, read_rows
+from core.pipeline.splits import assign_splits
+from core.pipeline.tracker import Tracker
+from core.prompts import system_prompt
+from core.specs.build_datasets import BuildDatasetsSpec
+from core.think import with_think
+
+ANSWER_CHARS = 900
+OVERVIEW_CHARS = 320
+MAX_ADDRESSES = 8
+
+
+def _take(sentences: list[str], limit: int) -> tuple[str, list[str]]:
+    """Leading sentences up to `limit` characters (at least one); returns them and the rest."""
+    taken: list[str] = []
+    while sentences and (not taken or len(" ".join(taken + sentences[:1])) <= limit):
+        taken.append(sentences.pop(0))
+    return " ".join(taken), sentences
+
+
+def _turn(task: str, topic: str, key: str, answer: str, question: str | None = None):
+    return [
+        {"role": "user", "content": question or phrasing.question(task, topic, key)},
+        {"role": "assistant", "content": with_think(phrasing.trace(task, topic, key), answer)},
+    ]
+
+
+def _explain(topic: str, text: str, key: str) -> list[dict] | None:
+    answer, _ = _take(content.sentences(text), ANSWER_CHARS)
+    return _turn("explain", topic, key, answer) if answer else None
+
+
+def _address_map(topic: str, text: str, key: str) -> list[dict] | None:
+    found = content.addresses(text)[:MAX_ADDRESSES]
+    if len(found) < 2:
+        return None
+    lines = "\n".join(f"- {address}: {context}" for address, context in found)
+    return _turn("address_map", topic, key, f"The addresses involved in {topic}:\n{lines}")
+
+
+def _follow_up(topic: str, text: str, key: str) -> list[dict] | None:
+    overview, rest = _take(content.sentences(text), OVERVIEW_CHARS)
+    if not rest:
+        return None
+    detail, _ = _take(rest, ANSWER_CHARS)
+    code = content.code_lines(text)[:3]
+    if code:
+        detail += "\nFor example:\n" + "\n".join(code)
+    return _turn("overview", topic, key + "-1", overview) + _turn(
+        "detail", topic, key + "-2", detail
+    )
+
+
+BUILDERS = (("explain", _explain), ("address_map", _address_map), ("follow_up", _follow_up))
+
+
+def examples_for_page(page: dict, system: str, split: str, limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` examples from one page of technical content."""
+    topic = content.topic(page["text"], page["title"])
+    base = f"{page['doc_id']}-p{page['page_number']:04d}"
+    refs = [{"source_file": page["source_file"], "page_number": page["page_number"]}]
+    examples: list[dict[str, Any]] = []
+    for name, build in BUILDERS:
+        turns = build(topic, page["text"], f"{base}-{name}")
+        if turns and len(examples) < limit:
+            examples.append({
+                "id": f"{base}-{name}", "doc_id": page["doc_id"],
+                "messages": [{"role": "system", "content": system}, *turns],
+                "source_refs": refs, "split": split,
+            })  # fmt: skip
+    return examples
+
+
+def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict[str, Any]:
+    pages = read_rows(paths.interim(DEDUPED), "dedup")
+    splits = assign_splits((page["doc_id"] for page in pages), spec.seed)
+    system = system_prompt(paths.model_path)
+    examples: dict[str, list[dict]] = {split: [] for split in SPLITS}
+    skipped: Counter[str] = Counter()
+    for done, page in enumerate(pages, 1):
+        reason = content.skip_reason(page["text"])
+        if reason:
+            skipped[reason] += 1
+        else:
+            split = splits[page["doc_id"]]
+            examples[split] += examples_for_page(page, system, split, spec.max_examples_per_page)
+        if done % 200 == 0 or done == len(pages):
+            tracker.advance(done, len(pages))
+    with publishing_dir(paths.sft_dir) as folder:
+        for split, rows in examples.items():
+            with publishing(folder / f"{split}.jsonl") as temporary, temporary.open("w") as out:
+                out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    counts = {split: len(rows) for split, rows in examples.items()}
+    return {
+        "pages_in": len(pages),
+        "pages_used": len(pages) - sum(skipped.values()),
+        "pages_skipped": dict(sorted(skipped.items())),
+        "sft_examples": {**counts, "total": sum(counts.values())},
+    }

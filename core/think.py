@@ -1,0 +1,55 @@
+"""The THINK contract: an assistant turn is one `[THINK]trace[/THINK]` block, then the answer.
+
+Used on the SFT data (build_datasets' validation) and on generated text (reasoning validation).
+"""
+
+from dataclasses import dataclass
+
+THINK_OPEN, THINK_CLOSE = "[THINK]", "[/THINK]"
+
+
+@dataclass(frozen=True)
+class ThinkShape:
+    open_count: int
+    close_count: int
+    trace: str  # between the first [THINK] and the first [/THINK] after it
+    answer: str  # after the last [/THINK]
+
+    @property
+    def has_think_tag(self) -> bool:
+        return self.open_count > 0
+
+    @property
+    def balanced(self) -> bool:
+        return self.open_count == self.close_count
+
+    @property
+    def has_final_after_think(self) -> bool:
+        return self.close_count > 0 and bool(self.answer.strip())
+
+    @property
+    def well_formed(self) -> bool:
+        """Exactly one block, first in the message, with a trace and an answer after it."""
+        return (
+            self.open_count == 1
+            and self.close_count == 1
+            and bool(self.trace.strip())
+            and self.has_final_after_think
+        )
+
+
+def think_shape(content: str) -> ThinkShape:
+    """Count and split the THINK tags of one assistant message."""
+    text = content.lstrip()
+    opens, closes = text.count(THINK_OPEN), text.count(THINK_CLOSE)
+    trace = answer = ""
+    if text.startswith(THINK_OPEN) and THINK_CLOSE in text:
+        trace = text[len(THINK_OPEN) : text.index(THINK_CLOSE)]
+    if closes:
+        answer = text[text.rindex(THINK_CLOSE) + len(THINK_CLOSE) :]
+    return ThinkShape(opens, closes, trace, answer)
+
+
+def with_think(trace: str, answer: str) -> str:
+    """An assistant message under the contract."""
+    return f"{THINK_OPEN}{trace}{THINK_CLOSE}{answer}"

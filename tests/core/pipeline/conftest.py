@@ -1,0 +1,57 @@
+"""Run the dataset pipeline in-process on a corpus built in a temporary workspace."""
+
+import random
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.context import RunContext
+from core.runners.build_datasets import run
+from core.specs.build_datasets import BuildDatasetsSpec
+from tests.core.pipeline.corpus import SUBJECTS, technical_page, write_html, write_pdf
+
+SMALL = {"block_size": 64, "stride": 8, "min_chunk_tokens": 16, "min_dapt_chunks": 1,
+         "min_sft_examples": 1, "model_path": "models/tiny"}  # fmt: skip
+
+
+class RecordingContext(RunContext):
+    """Keeps events and progress in memory, for assertions."""
+
+    def __init__(self, workspace: Path) -> None:
+        super().__init__(workspace=workspace)
+        self.events: list[tuple[str | None, str, str, dict | None]] = []
+        self.fractions: list[float] = []
+
+    def event(self, message: str, *, level: str = "info", data: dict | None = None) -> None:
+        self.events.append((self.stage, level, message, data))
+
+    def _show_progress(self, fraction: float, step: int | None, total: int | None) -> None:
+        self.fractions.append(fraction)
+
+    def metrics(self, points: list[dict[str, Any]]) -> None:
+        raise AssertionError("the pipeline records no training metrics")
+
+
+def build(workspace: Path, **fields: Any) -> tuple[dict[str, Any], RecordingContext]:
+    ctx = RecordingContext(workspace)
+    spec = BuildDatasetsSpec.model_validate({"kind": "build_datasets", **SMALL, **fields})
+    return run(spec, ctx), ctx
+
+
+@pytest.fixture
+def workspace(tmp_path, tiny_model) -> Path:
+    """An empty workspace holding the tiny model (for its tokenizer) at models/tiny."""
+    shutil.copytree(tiny_model, tmp_path / "models" / "tiny")
+    return tmp_path
+
+
+def plain_corpus(source: Path, documents: int = 5, pages: int = 6, seed: int = 0) -> None:
+    """`documents` PDFs of distinct technical pages, with running headers and footers."""
+    rng = random.Random(seed)
+    for d in range(documents):
+        texts = [f"Part {d}.{p}: {SUBJECTS[p]}\n{technical_page(rng)}" for p in range(pages)]
+        write_pdf(source / f"manual{d}.pdf", texts, header=f"C64 Notes, volume {d}")
+    write_html(source / "notes.html", "SID notes",
+               {"Voices": technical_page(rng), "Filter": technical_page(rng)})  # fmt: skip
