@@ -1,9 +1,10 @@
 """Both cores where the work allows: an ordered map over forked processes, with progress."""
 
+import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -30,12 +31,31 @@ def ordered_map(
             on_done(len(results))
         return results
     # fork: the children inherit the imported modules, nothing is pickled but items and results.
-    pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"))
+    with _children_allowed():
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        try:
+            results = []
+            for result in pool.map(func, items, chunksize=max(1, len(items) // (workers * 8))):
+                results.append(result)
+                on_done(len(results))
+            return results
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _children_allowed() -> Iterator[None]:
+    """Let a Celery pool process (daemonic) start the pool's processes.
+
+    multiprocessing refuses children to a daemonic process because it would not wait for them;
+    this map always shuts its pool down before returning, and a pool process whose parent died
+    exits when its task pipe closes.
+    """
+    config = multiprocessing.current_process()._config  # type: ignore[attr-defined]
+    daemonic = config.get("daemon")
+    config["daemon"] = False
     try:
-        results = []
-        for result in pool.map(func, items, chunksize=max(1, len(items) // (workers * 8))):
-            results.append(result)
-            on_done(len(results))
-        return results
+        yield
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if daemonic is not None:
+            config["daemon"] = daemonic
