@@ -42,3 +42,11 @@ def settings_env(monkeypatch):
     yield set_env
     monkeypatch.undo()
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """The tiny Mistral3 model and tokenizer (`c64ft make-tiny-model`), built once per run."""
+    from core.tiny_model import make_tiny_model
+
+    return make_tiny_model(tmp_path_factory.mktemp("models") / "tiny-ministral3")

@@ -4,7 +4,8 @@ import re
 
 ADDRESS = re.compile(r"(?<![\w$])\$[0-9A-Fa-f]{4}\b")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z$(\"'])")
-_TOC_LINE = re.compile(r"^.{2,100}?(?:\.{2,}|\s)\s*\d{1,4}$")
+# "Sprites ...... 12"; a line starting with a number is a BASIC listing line, not an entry.
+_TOC_LINE = re.compile(r"^(?!\d).{2,100}?(?:\.{2,}|\s)\s*\d{1,4}$")
 _INDEX_LINE = re.compile(r"^[^,]{2,80},\s*\d{1,4}(?:\s*[,-]\s*\d{1,4})*$")
 _LEGAL = re.compile(r"copyright|all rights reserved|©|\(c\)|trademark|permission", re.I)
 _CODE_LINE = re.compile(r"^\s*(?:\d+\s+)?(?:POKE|PEEK|SYS|PRINT|LDA|STA|LDX|LDY|JSR|JMP)\b", re.I)
@@ -21,9 +22,11 @@ def skip_reason(text: str) -> str | None:
     letters = sum(ch.isalpha() for ch in text)
     if letters < 0.4 * len(text.replace(" ", "")):
         return "mostly_numbers"
-    if _share(lines, _INDEX_LINE) >= 0.4:
+    # A table of register values looks like a contents page; its page also has prose.
+    listing = len(sentences(text)) < 3
+    if listing and _share(lines, _INDEX_LINE) >= 0.4:
         return "index"
-    if "contents" in text[:200].casefold() or _share(lines, _TOC_LINE) >= 0.4:
+    if "contents" in lines[0].casefold() or (listing and _share(lines, _TOC_LINE) >= 0.4):
         return "table_of_contents"
     if _LEGAL.search(text) and len(words) < 250 and not ADDRESS.search(text):
         return "legal_notice"
@@ -42,14 +45,15 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(prose) if len(s.split()) >= 4]
 
 
-def topic(text: str, title: str) -> str:
-    """A heading-like first line, else the first words of the first sentence, else the title."""
-    for line in text.split("\n")[:3]:
-        line = line.strip().rstrip(":")
-        if 2 <= len(line) <= 80 and not line.endswith((".", ",")) and len(line.split()) <= 10:
-            return line
-    first = sentences(text)
-    return " ".join(first[0].split()[:8]).rstrip(".,;:") if first else title
+def split_heading(text: str, title: str) -> tuple[str, str]:
+    """(topic, body): a heading-like first line and the text after it; without one, the first
+    words of the first sentence (else the document title) and the whole text."""
+    first, _, rest = text.partition("\n")
+    first = first.strip()
+    if 2 <= len(first) <= 80 and not first.endswith((".", ",")) and len(first.split()) <= 10:
+        return first.rstrip(":"), rest
+    opening = sentences(text)
+    return (" ".join(opening[0].split()[:8]).rstrip(".,;:") if opening else title), text
 
 
 def addresses(text: str) -> list[tuple[str, str]]:

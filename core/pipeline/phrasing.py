@@ -7,7 +7,7 @@ TASKS = {
     "explain": "an explanation",
     "address_map": "an address map",
     "overview": "a short overview",
-    "detail": "more detail on the previous answer",
+    "detail": "a more detailed follow-up",
 }
 
 # Each trace names the task, so the model learns to say what it is doing before it answers.

@@ -66,12 +66,12 @@ BUILDERS = (("explain", _explain), ("address_map", _address_map), ("follow_up", 
 
 def examples_for_page(page: dict, system: str, split: str, limit: int) -> list[dict[str, Any]]:
     """Up to `limit` examples from one page of technical content."""
-    topic = content.topic(page["text"], page["title"])
+    topic, body = content.split_heading(page["text"], page["title"])
     base = f"{page['doc_id']}-p{page['page_number']:04d}"
     refs = [{"source_file": page["source_file"], "page_number": page["page_number"]}]
     examples: list[dict[str, Any]] = []
     for name, build in BUILDERS:
-        turns = build(topic, page["text"], f"{base}-{name}")
+        turns = build(topic, body, f"{base}-{name}")
         if turns and len(examples) < limit:
             examples.append({
                 "id": f"{base}-{name}", "doc_id": page["doc_id"],
