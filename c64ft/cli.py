@@ -131,6 +131,8 @@ def run(ctx: typer.Context, kind: str) -> None:
     try:
         result = run_spec(spec, console)
     except JobFailure as exc:
+        if exc.result is not None:  # e.g. the validation report of a dataset that failed it
+            _print_json(exc.result)
         typer.echo(f"failed: {exc.type}: {exc.message}\nhint: {exc.hint}", err=True)
         raise typer.Exit(1) from exc
     except (JobCancelled, KeyboardInterrupt) as exc:
