@@ -119,6 +119,7 @@ def run(ctx: typer.Context, kind: str) -> None:
     """Run one job in this process, no service: c64ft run KIND --field value …"""
     from core.context import ConsoleContext
     from core.errors import JobCancelled, JobFailure
+    from core.preflight import input_problems
     from core.runners import run_spec
     from core.specs import JobSpec, SpecBase
 
@@ -127,6 +128,10 @@ def run(ctx: typer.Context, kind: str) -> None:
     except ValidationError as exc:
         typer.echo(f"invalid spec:\n{exc}", err=True)
         raise typer.Exit(2) from exc
+    if problems := input_problems(spec):  # what the API would refuse with 422
+        for problem in problems:
+            typer.echo(f"invalid {problem.param}: {problem.message}", err=True)
+        raise typer.Exit(2)
     console = ConsoleContext(workspace=get_settings().workspace)
     try:
         result = run_spec(spec, console)

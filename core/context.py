@@ -47,6 +47,10 @@ class RunContext:
     def metrics(self, points: list[dict[str, Any]]) -> None:
         raise NotImplementedError
 
+    def checkpoint(self, phase: str, step: int, path: str, metrics: dict | None) -> None:
+        """A training checkpoint was saved at `path` (inside the workspace)."""
+        raise NotImplementedError
+
     def check_cancelled(self) -> None:
         """Call at every step boundary: raises JobCancelled once a cancel was asked for."""
         if self.cancel_requested.is_set():
@@ -78,6 +82,9 @@ class StoreContext(RunContext):
     def metrics(self, points: list[dict[str, Any]]) -> None:
         journal.add_metrics(self.job_id, points)
 
+    def checkpoint(self, phase: str, step: int, path: str, metrics: dict | None) -> None:
+        journal.add_checkpoint(self.job_id, phase=phase, step=step, path=path, metrics=metrics)
+
 
 class ConsoleContext(RunContext):
     """For `c64ft run`: events and progress go to stderr; Ctrl-C is the cancel."""
@@ -93,3 +100,6 @@ class ConsoleContext(RunContext):
     def metrics(self, points: list[dict[str, Any]]) -> None:
         for point in points:
             print(f"  metric {json.dumps(point)}", file=sys.stderr)
+
+    def checkpoint(self, phase: str, step: int, path: str, metrics: dict | None) -> None:
+        print(f"  checkpoint {phase} step {step}: {path} {metrics or ''}", file=sys.stderr)

@@ -28,6 +28,14 @@ def add_metrics(job_id: str, points: list[dict[str, Any]]) -> None:
         session.add_all(JobMetric(job_id=job_id, **point) for point in points)
 
 
+def add_checkpoint(
+    job_id: str, *, phase: str, step: int, path: str, metrics: dict[str, Any] | None
+) -> None:
+    with write_session() as session:
+        session.add(JobCheckpoint(job_id=job_id, phase=phase, step=step, path=path,
+                                  metrics=metrics))  # fmt: skip
+
+
 def list_events(job_id: str, *, after: int = 0, limit: int = 100) -> tuple[list[JobEvent], bool]:
     """Events with id > `after`, in order. Returns (events, has_more)."""
     query = (

@@ -10,7 +10,7 @@ from typing import Literal, NamedTuple
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from core.config import get_settings
-from core.specs import KINDS, BuildDatasetsSpec, SpecBase
+from core.specs import KINDS, BuildDatasetsSpec, SpecBase, TrainSpec
 from core.specs.paths import resolve
 from core.workers import live_workers
 
@@ -58,11 +58,38 @@ def _build_datasets_problems(spec: BuildDatasetsSpec, workspace: Path) -> list[I
     return problems
 
 
+def _train_problems(spec: TrainSpec, workspace: Path) -> list[InputProblem]:
+    allowed = get_settings().allowed_base_models
+    if Path(spec.model_path) not in {Path(p) for p in allowed}:
+        message = (f"base model policy: {spec.model_path} is not allowed; use "
+                   f"{' or '.join(allowed)} (C64FT_ALLOWED_BASE_MODELS)")  # fmt: skip
+        return [InputProblem("model_path", message)]
+    problems = []
+    model = _path(workspace, "model_path", spec.model_path)
+    if isinstance(model, InputProblem):
+        problems.append(model)
+    elif not (model / "config.json").is_file():
+        problems.append(InputProblem("model_path", f"{spec.model_path} is not a model folder "
+                                     "(no config.json): put the base model there"))  # fmt: skip
+    if spec.chat_template_path:
+        template = _path(workspace, "chat_template_path", spec.chat_template_path)
+        if isinstance(template, InputProblem) or not template.is_file():
+            problems.append(InputProblem("chat_template_path",
+                                         f"{spec.chat_template_path} is not a file"))  # fmt: skip
+    for param in ("dapt_dir", "sft_dir", "output_dir", "dapt_output_dir", "sft_output_dir"):
+        target = _path(workspace, param, getattr(spec, param))
+        if isinstance(target, InputProblem):
+            problems.append(target)
+    return problems
+
+
 def input_problems(spec: SpecBase) -> list[InputProblem]:
     """What is wrong with the spec's inputs in this workspace (paths, files, policy)."""
     workspace = get_settings().workspace
     if isinstance(spec, BuildDatasetsSpec):
         return _build_datasets_problems(spec, workspace)
+    if isinstance(spec, TrainSpec):
+        return _train_problems(spec, workspace)
     return []
 
 

@@ -13,6 +13,7 @@ from pydantic import Field
 from core.specs.base import SpecBase
 from core.specs.build_datasets import BuildDatasetsSpec
 from core.specs.gpu_smoke import GpuSmokeSpec
+from core.specs.train import TrainSpec
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,17 @@ class KindInfo:
 KINDS: dict[str, KindInfo] = {
     "gpu_smoke": KindInfo(GpuSmokeSpec, "gpu", "core.runners.gpu_smoke:run"),
     "build_datasets": KindInfo(BuildDatasetsSpec, "cpu", "core.runners.build_datasets:run"),
+    "train": KindInfo(TrainSpec, "gpu", "core.runners.train:run"),
 }
 
-JobSpec = Annotated[Union[GpuSmokeSpec, BuildDatasetsSpec], Field(discriminator="kind")]  # noqa: UP007
+JobSpec = Annotated[Union[GpuSmokeSpec, BuildDatasetsSpec, TrainSpec], Field(discriminator="kind")]  # noqa: UP007
 
-__all__ = ["KINDS", "JobSpec", "KindInfo", "SpecBase", "GpuSmokeSpec", "BuildDatasetsSpec"]
+__all__ = [
+    "KINDS",
+    "JobSpec",
+    "KindInfo",
+    "SpecBase",
+    "GpuSmokeSpec",
+    "BuildDatasetsSpec",
+    "TrainSpec",
+]

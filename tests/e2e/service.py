@@ -19,6 +19,8 @@ FAST_CLOCKS = {
     "C64FT_REAPER_INTERVAL_S": "1",
     "C64FT_REQUEUE_AFTER_S": "2",
     "C64FT_CANCEL_GRACE_S": "5",
+    # the tiny model stands in for the 8B one in every end-to-end train test
+    "C64FT_ALLOWED_BASE_MODELS": '["models/Ministral-3-8B-Thinking", "models/tiny-ministral3"]',
 }
 
 

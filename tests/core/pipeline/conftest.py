@@ -7,31 +7,13 @@ from typing import Any
 
 import pytest
 
-from core.context import RunContext
 from core.runners.build_datasets import run
 from core.specs.build_datasets import BuildDatasetsSpec
 from tests.core.pipeline.corpus import SUBJECTS, technical_page, write_html, write_pdf
+from tests.recording import RecordingContext
 
 SMALL = {"block_size": 64, "stride": 8, "min_chunk_tokens": 16, "min_dapt_chunks": 1,
          "min_sft_examples": 1, "model_path": "models/tiny"}  # fmt: skip
-
-
-class RecordingContext(RunContext):
-    """Keeps events and progress in memory, for assertions."""
-
-    def __init__(self, workspace: Path) -> None:
-        super().__init__(workspace=workspace)
-        self.events: list[tuple[str | None, str, str, dict | None]] = []
-        self.fractions: list[float] = []
-
-    def event(self, message: str, *, level: str = "info", data: dict | None = None) -> None:
-        self.events.append((self.stage, level, message, data))
-
-    def _show_progress(self, fraction: float, step: int | None, total: int | None) -> None:
-        self.fractions.append(fraction)
-
-    def metrics(self, points: list[dict[str, Any]]) -> None:
-        raise AssertionError("the pipeline records no training metrics")
 
 
 def build(workspace: Path, **fields: Any) -> tuple[dict[str, Any], RecordingContext]:

@@ -1,0 +1,99 @@
+"""Spec of `train`, seed step 4: DAPT then SFT with LoRA (the seed's train.sh flags)."""
+
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+
+from core.specs.base import SpecBase
+from core.specs.paths import WorkspacePath
+
+CHECKPOINT_REF = r"^job_[0-9a-f]{8,64}:[0-9]+$"
+
+
+class TrainSpec(SpecBase):
+    kind: Literal["train"] = Field(description="Train DAPT and/or SFT with LoRA (seed step 4).")
+    phase: Literal["dapt", "sft", "both"] = Field(
+        "both", description="dapt, sft, or both (DAPT first, then SFT on the same adapter)."
+    )
+    model_path: WorkspacePath = Field(
+        "models/Ministral-3-8B-Thinking",
+        description="Base model folder; must be on C64FT_ALLOWED_BASE_MODELS.",
+    )
+    dapt_dir: WorkspacePath = Field("data/processed/dapt", description="DAPT parquet splits.")
+    sft_dir: WorkspacePath = Field("data/processed/sft", description="SFT jsonl splits.")
+    output_dir: WorkspacePath = Field("models/fine-tuned", description="Base of the outputs.")
+    dapt_output_dir: WorkspacePath | None = Field(
+        None, description="DAPT adapter and checkpoints; default `<output_dir>-dapt`."
+    )
+    sft_output_dir: WorkspacePath | None = Field(
+        None, description="SFT adapter and checkpoints; default `<output_dir>`."
+    )
+    precision: Literal["bf16", "fp16", "auto"] = Field(
+        "bf16", description="bf16 falls back to fp16 where unsupported; the CPU trains in fp32."
+    )
+    max_length: int = Field(2048, ge=16, le=131_072, description="Longest sequence, in tokens.")
+    batch_size: int = Field(2, ge=1, le=1024, description="Sequences per device step.")
+    grad_accum: int = Field(16, ge=1, le=4096, description="Steps per optimizer step.")
+    learning_rate: float = Field(2e-5, gt=0, le=1, description="Peak learning rate.")
+    epochs: float = Field(3, gt=0, le=1000, description="Passes over the data per phase.")
+    max_steps: int = Field(-1, ge=-1, description="Optimizer steps per phase; -1 = from epochs.")
+    warmup_steps: int = Field(10, ge=0, description="Linear warm-up, in optimizer steps.")
+    logging_steps: int = Field(10, ge=1, description="Log (and record metrics) every N steps.")
+    save_steps: int = Field(100, ge=1, description="Save a checkpoint every N steps.")
+    eval_steps: int = Field(100, ge=1, description="Evaluate every N steps (eval_strategy steps).")
+    eval_strategy: Literal["no", "steps", "epoch"] = Field(
+        "steps", description="When to evaluate on the validation split."
+    )
+    seed: int = Field(42, description="Seed of the data order, dropout and LoRA init.")
+    optim: Literal["adamw_torch", "adamw_torch_fused", "adafactor", "sgd"] = Field(
+        "adamw_torch", description="Optimizer (a Hugging Face `optim` name)."
+    )
+    gradient_checkpointing: bool = Field(
+        True, description="Recompute activations in the backward pass: less memory, slower."
+    )
+    use_lora: bool = Field(True, description="Train a LoRA adapter instead of all weights.")
+    lora_r: int = Field(16, ge=1, le=1024, description="LoRA rank.")
+    lora_alpha: int = Field(32, ge=1, description="LoRA alpha (scale = alpha / r).")
+    lora_dropout: float = Field(0.05, ge=0, lt=1, description="Dropout on the LoRA input.")
+    lora_scope: Literal["language_qkvo", "language_all_linear"] = Field(
+        "language_qkvo",
+        description="Attention projections, or every linear layer, of the language tower only "
+        "(never the vision tower).",
+    )
+    assistant_only_loss: bool = Field(True, description="SFT loss on assistant tokens only.")
+    strict_assistant_only_loss: bool = Field(
+        True, description="Fail when the chat template cannot mark assistant tokens."
+    )
+    chat_template_path: WorkspacePath | None = Field(
+        None, description="Jinja chat template; default the project's Mistral-3 template."
+    )
+    packing: bool = Field(False, description="Pack SFT examples into full-length sequences.")
+    allow_cpu: bool = Field(False, description="Train on the CPU when the worker has no GPU.")
+    resume_from_checkpoint: Literal["auto", "never"] = Field(
+        "auto", description="auto: continue from the latest checkpoint in the output folder."
+    )
+    from_checkpoint: str | None = Field(
+        None,
+        pattern=CHECKPOINT_REF,
+        description="`<job id>:<step>`: start from a checkpoint of an earlier train job.",
+    )
+    merge_adapter: bool = Field(
+        True, description="Also export the merged model to `<sft_output_dir>-merged`."
+    )
+
+    @model_validator(mode="after")
+    def _fill_output_dirs(self) -> Self:
+        if self.dapt_output_dir is None:
+            self.dapt_output_dir = f"{self.output_dir}-dapt"
+        if self.sft_output_dir is None:
+            self.sft_output_dir = self.output_dir
+        return self
+
+    @property
+    def phases(self) -> list[str]:
+        return ["dapt", "sft"] if self.phase == "both" else [self.phase]
+
+    def output_of(self, phase: str) -> str:
+        """The output folder of a phase (filled in by validation)."""
+        folder = self.dapt_output_dir if phase == "dapt" else self.sft_output_dir
+        return folder or self.output_dir

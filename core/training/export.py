@@ -1,0 +1,31 @@
+"""What a train job leaves: each phase's adapter, and the merged standalone model."""
+
+import shutil
+from pathlib import Path
+
+from core.publish import publishing_dir
+
+
+def save_adapter(trainer, tokenizer, output_dir: Path) -> None:
+    """The adapter (or full model) and the tokenizer with its chat template, at the root of the
+    phase's folder beside its checkpoints; written aside and moved in, file by file."""
+    with publishing_dir(output_dir / "final") as staging:
+        trainer.save_model(str(staging))
+        tokenizer.save_pretrained(str(staging))
+    for path in (output_dir / "final").iterdir():
+        path.replace(output_dir / path.name)
+    (output_dir / "final").rmdir()
+
+
+def save_merged(model, tokenizer, target: Path, base: Path, prompt: str) -> None:
+    """The adapter merged into the base weights: the artifact reasoning validation loads."""
+    merged = model.merge_and_unload()
+    merged.config.use_cache = True
+    with publishing_dir(target) as staging:
+        merged.save_pretrained(str(staging), safe_serialization=True)
+        tokenizer.save_pretrained(str(staging))
+        if (base / "SYSTEM_PROMPT.txt").is_file():  # inference adds the C64 block to it again
+            shutil.copy(base / "SYSTEM_PROMPT.txt", staging / "SYSTEM_PROMPT.txt")
+        (staging / "c64ft_system_prompt.txt").write_text(prompt + "\n")
+        for path in staging.iterdir():
+            path.chmod(0o644)

@@ -1,0 +1,43 @@
+"""The base model, its tokenizer, and the LoRA adapter on the language tower."""
+
+from pathlib import Path
+
+from peft import LoraConfig, PeftModel, get_peft_model
+from transformers import AutoTokenizer, Mistral3ForConditionalGeneration, PreTrainedTokenizerBase
+
+from core.specs.train import TrainSpec
+from core.training.device import Device
+
+# Module names of Mistral3ForConditionalGeneration: the vision tower and the projector never match.
+LORA_TARGETS = {
+    "language_qkvo": r".*language_model\.layers\.\d+\.self_attn\.(q_proj|k_proj|v_proj|o_proj)",
+    "language_all_linear": r".*language_model\.layers\.\d+\.(self_attn\.(q_proj|k_proj|v_proj|"
+    r"o_proj)|mlp\.(gate_proj|up_proj|down_proj))",
+}
+
+
+def load_tokenizer(model_path: Path) -> PreTrainedTokenizerBase:
+    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    if tokenizer.pad_token is None:  # padding needs a token; EOS is masked out of the labels
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_model(model_path: Path, device: Device, spec: TrainSpec, adapter: Path | None):
+    """The base model, with a new trainable LoRA adapter, the trainable adapter at `adapter`
+    (SFT after DAPT), or fully trainable without LoRA."""
+    model = Mistral3ForConditionalGeneration.from_pretrained(model_path, dtype=device.dtype)
+    if spec.gradient_checkpointing:
+        model.config.use_cache = False
+    if not spec.use_lora:
+        return model
+    if adapter is not None:
+        return PeftModel.from_pretrained(model, adapter, is_trainable=True)
+    config = LoraConfig(
+        r=spec.lora_r,
+        lora_alpha=spec.lora_alpha,
+        lora_dropout=spec.lora_dropout,
+        target_modules=LORA_TARGETS[spec.lora_scope],
+        task_type="CAUSAL_LM",
+    )
+    return get_peft_model(model, config)

@@ -1,0 +1,110 @@
+"""One training phase: DAPT (causal LM on chunk text) or SFT (TRL on chat messages)."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from transformers import (
+    DataCollatorForLanguageModeling,
+    PrinterCallback,
+    Trainer,
+    TrainingArguments,
+)
+from transformers.trainer_utils import get_last_checkpoint
+from trl import SFTConfig, SFTTrainer
+
+from core.context import RunContext
+from core.specs.train import TrainSpec
+from core.training.callbacks import JobCallback
+from core.training.data import Splits
+from core.training.device import Device
+
+
+@dataclass
+class Phase:
+    name: str  # "dapt" or "sft"
+    output_dir: Path
+    splits: Splits
+    span: tuple[float, float]  # share of the job's progress this phase covers
+    resume_from: Path | None  # a checkpoint to continue from
+
+
+def arguments(spec: TrainSpec, device: Device, phase: Phase) -> dict[str, Any]:
+    """TrainingArguments fields shared by both phases, from the spec's flags."""
+    evaluate = phase.splits.validation is not None and spec.eval_strategy != "no"
+    return {
+        "output_dir": str(phase.output_dir), "per_device_train_batch_size": spec.batch_size,
+        "per_device_eval_batch_size": spec.batch_size,
+        "gradient_accumulation_steps": spec.grad_accum, "learning_rate": spec.learning_rate,
+        "num_train_epochs": spec.epochs, "max_steps": spec.max_steps,
+        "warmup_steps": spec.warmup_steps, "logging_steps": spec.logging_steps,
+        "save_strategy": "steps", "save_steps": spec.save_steps,
+        "eval_strategy": spec.eval_strategy if evaluate else "no", "eval_steps": spec.eval_steps,
+        "seed": spec.seed, "optim": spec.optim,
+        "activation_checkpointing": spec.gradient_checkpointing,
+        "bf16": device.precision == "bf16", "fp16": device.precision == "fp16",
+        "use_cpu": device.name == "cpu", "report_to": [], "disable_tqdm": True,
+        "include_num_input_tokens_seen": True, "dataloader_num_workers": 0,
+    }  # fmt: skip
+
+
+def latest_checkpoint(output_dir: Path) -> Path | None:
+    found = get_last_checkpoint(str(output_dir)) if output_dir.is_dir() else None
+    return Path(found) if found else None
+
+
+def dapt_trainer(model, tokenizer, spec, device, phase: Phase, callback: JobCallback) -> Trainer:
+    def tokenize(batch):
+        return tokenizer(batch["text"], truncation=True, max_length=spec.max_length)
+
+    def prepare(dataset):
+        return dataset.map(tokenize, batched=True, remove_columns=["text"]) if dataset else None
+
+    return Trainer(
+        model=model,
+        args=TrainingArguments(**arguments(spec, device, phase)),
+        train_dataset=prepare(phase.splits.train),
+        eval_dataset=prepare(phase.splits.validation),
+        data_collator=DataCollatorForLanguageModeling(tokenizer, mlm=False),
+        processing_class=tokenizer,
+        callbacks=[callback],
+    )
+
+
+def sft_trainer(
+    model, tokenizer, spec, device, phase: Phase, callback: JobCallback, assistant_only: bool
+) -> SFTTrainer:
+    config = SFTConfig(
+        **arguments(spec, device, phase),
+        assistant_only_loss=assistant_only,
+        max_length=spec.max_length,
+        packing=spec.packing,
+    )
+    return SFTTrainer(
+        model=model,
+        args=config,
+        train_dataset=phase.splits.train,
+        eval_dataset=phase.splits.validation,
+        processing_class=tokenizer,
+        callbacks=[callback],
+    )
+
+
+def train_phase(trainer: Trainer, phase: Phase, ctx: RunContext) -> dict[str, Any]:
+    """Train (from `phase.resume_from` when set) and return the phase's figures."""
+    trainer.remove_callback(PrinterCallback)  # logs go to the job's metrics, not to stdout
+    output = trainer.train(resume_from_checkpoint=str(phase.resume_from) if phase.resume_from
+                           else None)  # fmt: skip
+    state = trainer.state
+    evals = [h["eval_loss"] for h in state.log_history if "eval_loss" in h]
+    losses = [h["loss"] for h in state.log_history if "loss" in h]
+    runtime = output.metrics.get("train_runtime") or 0.0
+    tokens = int(getattr(state, "num_input_tokens_seen", 0) or 0)
+    return {
+        "steps": state.global_step, "max_steps": state.max_steps,
+        "final_train_loss": losses[-1] if losses else None,
+        "final_eval_loss": evals[-1] if evals else None,
+        "tokens_seen": tokens, "runtime_s": round(runtime, 3),
+        "tokens_per_second": round(tokens / runtime, 1) if runtime else None,
+        "resumed_from": str(phase.resume_from) if phase.resume_from else None,
+    }  # fmt: skip
