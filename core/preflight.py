@@ -5,7 +5,7 @@
 """
 
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, NotRequired
 
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
@@ -21,6 +21,7 @@ class Check(TypedDict):
     name: str
     status: Literal["pass", "warn", "fail"]
     message: str
+    data: NotRequired[dict[str, Any]]  # figures behind the message (a train job's plan)
 
 
 class InputProblem(NamedTuple):
@@ -105,12 +106,26 @@ def _source_summary(spec: BuildDatasetsSpec) -> Check | None:
     )
 
 
+def _train_plan(spec: TrainSpec) -> Check:
+    from core.train_plan import PlanProblem, plan
+
+    try:
+        found = plan(spec, get_settings().workspace)
+    except PlanProblem as exc:
+        return Check(name="plan", status="fail", message=str(exc))
+    steps = ", ".join(f"{p}: {f['optimizer_steps']} optimizer steps"
+                      for p, f in found["phases"].items())  # fmt: skip
+    return Check(name="plan", status="pass", message=f"datasets readable; {steps}", data=found)
+
+
 def preflight(spec: SpecBase) -> list[Check]:
     """Every check that can be made without queueing: the spec, its inputs, who would run it."""
     checks = [Check(name="spec", status="pass", message="the spec is valid; defaults filled in")]
     checks += [Check(name=p.param, status="fail", message=p.message) for p in input_problems(spec)]
     if isinstance(spec, BuildDatasetsSpec) and (summary := _source_summary(spec)):
         checks.append(summary)
+    if isinstance(spec, TrainSpec) and not any(c["status"] == "fail" for c in checks):
+        checks.append(_train_plan(spec))
     queue = KINDS[spec.kind].queue
     workers = live_workers(queue)
     checks.append(

@@ -15,12 +15,12 @@ from core.context import RunContext
 from core.errors import JobCancelled, JobFailure
 from core.prompts import system_prompt
 from core.specs.paths import resolve
-from core.specs.train import TrainSpec
+from core.specs.train import LORA_TARGETS, TrainSpec
 from core.training import export
 from core.training.callbacks import JobCallback
 from core.training.data import load_splits
 from core.training.device import resolve_device
-from core.training.model import LORA_TARGETS, load_model, load_tokenizer
+from core.training.model import load_model, load_tokenizer
 from core.training.phases import Phase, dapt_trainer, latest_checkpoint, sft_trainer, train_phase
 
 OOM_HINT = "Out of GPU memory: lower batch_size, raise grad_accum, lower max_length."

@@ -8,6 +8,12 @@ from core.specs.base import SpecBase
 from core.specs.paths import WorkspacePath
 
 CHECKPOINT_REF = r"^job_[0-9a-f]{8,64}:[0-9]+$"
+# Module names of Mistral3ForConditionalGeneration: the vision tower and the projector never match.
+LORA_TARGETS = {
+    "language_qkvo": r".*language_model\.layers\.\d+\.self_attn\.(q_proj|k_proj|v_proj|o_proj)",
+    "language_all_linear": r".*language_model\.layers\.\d+\.(self_attn\.(q_proj|k_proj|v_proj|"
+    r"o_proj)|mlp\.(gate_proj|up_proj|down_proj))",
+}
 
 
 class TrainSpec(SpecBase):

@@ -5,15 +5,8 @@ from pathlib import Path
 from peft import LoraConfig, PeftModel, get_peft_model
 from transformers import AutoTokenizer, Mistral3ForConditionalGeneration, PreTrainedTokenizerBase
 
-from core.specs.train import TrainSpec
+from core.specs.train import LORA_TARGETS, TrainSpec
 from core.training.device import Device
-
-# Module names of Mistral3ForConditionalGeneration: the vision tower and the projector never match.
-LORA_TARGETS = {
-    "language_qkvo": r".*language_model\.layers\.\d+\.self_attn\.(q_proj|k_proj|v_proj|o_proj)",
-    "language_all_linear": r".*language_model\.layers\.\d+\.(self_attn\.(q_proj|k_proj|v_proj|"
-    r"o_proj)|mlp\.(gate_proj|up_proj|down_proj))",
-}
 
 
 def load_tokenizer(model_path: Path) -> PreTrainedTokenizerBase:

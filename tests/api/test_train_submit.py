@@ -1,6 +1,9 @@
 """Submitting train: the base-model policy and a missing model folder are 422 naming the field."""
 
 import json
+import shutil
+
+import pyarrow.parquet as pq
 
 from tests.conftest import SESSION_WORKSPACE
 
@@ -40,3 +43,28 @@ def test_train_field_errors_name_the_field(client):
         answer = client.post("/jobs", json={"kind": "train", **body})
         assert answer.status_code == 422
         assert answer.json()["detail"][0]["loc"][-1] == field
+
+
+def test_dry_run_plans_steps_and_tokens_without_loading_weights(
+    client, settings_env, sample_workspace
+):
+    for folder in ("models/tiny-ministral3", "data/processed"):
+        shutil.copytree(sample_workspace / folder, SESSION_WORKSPACE / folder, dirs_exist_ok=True)
+    settings_env(allowed_base_models=json.dumps(["models/tiny-ministral3"]))
+    body = {"kind": "train", "model_path": "models/tiny-ministral3", "epochs": 1,
+            "batch_size": 4, "grad_accum": 2, "max_length": 64}  # fmt: skip
+    dry = client.post("/jobs?dry_run=true", json=body).json()
+    assert dry["ok"] is True
+    plan = next(c for c in dry["checks"] if c["name"] == "plan")["data"]
+    dapt_rows = pq.read_table(SESSION_WORKSPACE / "data/processed/dapt/train.parquet").num_rows
+    dapt = plan["phases"]["dapt"]
+    assert dapt["splits"]["train"]["rows"] == dapt_rows
+    assert dapt["optimizer_steps"] == max(1, -(-dapt_rows // 4) // 2)
+    assert dapt["splits"]["train"]["tokens"] <= 64 * dapt_rows  # truncated at max_length
+    assert plan["phases"]["sft"]["splits"]["validation"]["rows"] > 0
+    assert "self_attn" in plan["lora_targets"] and "vision" not in plan["lora_targets"]
+
+    missing = client.post("/jobs?dry_run=true", json={**body, "sft_dir": "data/none"}).json()
+    assert missing["ok"] is False
+    assert "data/none/train.jsonl is missing" in next(
+        c["message"] for c in missing["checks"] if c["name"] == "plan")  # fmt: skip

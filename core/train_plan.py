@@ -1,0 +1,85 @@
+"""What a train job would do, worked out in seconds without torch (`POST /jobs?dry_run=true`):
+rows and tokens per split, optimizer steps per phase, precision and LoRA targets."""
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from tokenizers import Tokenizer
+
+from core.specs.paths import resolve
+from core.specs.train import LORA_TARGETS, TrainSpec
+
+SPLITS = ("train", "validation")
+MESSAGE_OVERHEAD = 2  # the control tokens around each message ([INST]…[/INST], content + EOS)
+
+
+class PlanProblem(Exception):
+    """The first thing that would make the job fail."""
+
+
+def _texts(path: Path, column: str) -> list[Any]:
+    if path.suffix == ".parquet":
+        table = pq.read_table(path)
+        if column not in table.column_names:
+            raise PlanProblem(f"{path.name} has no column {column!r}")
+        return table.column(column).to_pylist()
+    rows = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        try:
+            rows.append(json.loads(line)[column])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise PlanProblem(f"{path.name} line {number}: no {column!r} ({exc})") from exc
+    return rows
+
+
+def _lengths(tokenizer: Tokenizer, rows: list[Any], chat: bool, max_length: int) -> list[int]:
+    if chat:
+        texts = [m["content"] for row in rows for m in row]
+        counts = [len(e.ids) for e in tokenizer.encode_batch(texts, add_special_tokens=False)]
+        lengths, at = [], 0
+        for row in rows:
+            lengths.append(1 + sum(counts[at : at + len(row)]) + MESSAGE_OVERHEAD * len(row))
+            at += len(row)
+    else:
+        lengths = [len(e.ids) for e in tokenizer.encode_batch(rows, add_special_tokens=False)]
+    return [min(n, max_length) for n in lengths]
+
+
+def _steps(spec: TrainSpec, rows: int) -> int:
+    if spec.max_steps > 0:
+        return spec.max_steps
+    per_epoch = max(1, math.ceil(rows / spec.batch_size) // spec.grad_accum)
+    return math.ceil(per_epoch * spec.epochs)
+
+
+def plan(spec: TrainSpec, workspace: Path) -> dict[str, Any]:
+    """Per phase: rows and tokens per split and optimizer steps; raises PlanProblem."""
+    tokenizer_file = resolve(workspace, spec.model_path) / "tokenizer.json"
+    if not tokenizer_file.is_file():
+        raise PlanProblem(f"{spec.model_path} has no tokenizer.json")
+    tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    phases: dict[str, Any] = {}
+    for phase in spec.phases:
+        folder = resolve(workspace, spec.dapt_dir if phase == "dapt" else spec.sft_dir)
+        suffix, column = (".parquet", "text") if phase == "dapt" else (".jsonl", "messages")
+        splits = {}
+        for split in SPLITS:
+            path = folder / f"{split}{suffix}"
+            if not path.is_file():
+                if split == "train":
+                    raise PlanProblem(f"{path} is missing: run build_datasets first")
+                continue
+            lengths = _lengths(tokenizer, _texts(path, column), phase == "sft", spec.max_length)
+            splits[split] = {"rows": len(lengths), "tokens": sum(lengths)}
+        if not splits["train"]["rows"]:
+            raise PlanProblem(f"{folder}/train{suffix} has no rows")
+        phases[phase] = {"splits": splits, "optimizer_steps": _steps(spec, splits["train"]["rows"])}
+    return {
+        "phases": phases,
+        "precision": f"{spec.precision} on a GPU (bf16 falls back to fp16 where unsupported); "
+        + ("fp32 on a CPU" if spec.allow_cpu else "no CPU fallback (allow_cpu is false)"),
+        "lora_targets": LORA_TARGETS[spec.lora_scope] if spec.use_lora else None,
+    }
