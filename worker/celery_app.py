@@ -4,6 +4,7 @@ from celery import Celery
 from kombu import Exchange, Queue
 
 from core.config import Settings, get_settings
+from worker import file_broker
 
 QUEUES = ("gpu", "cpu")
 TASK_NAME = "c64ft.run_job"
@@ -20,7 +21,8 @@ def _embedded_broker_options(settings: Settings) -> dict:
 
 
 def make_celery(settings: Settings) -> Celery:
-    app = Celery("c64ft", broker=settings.broker_url, include=["worker.tasks"])
+    broker = f"{file_broker.SCHEME}://" if settings.embedded_broker else settings.broker_url
+    app = Celery("c64ft", broker=broker, include=["worker.tasks"])
     app.conf.update(
         task_queues=[
             Queue(name, Exchange(name, type="direct"), routing_key=name) for name in QUEUES
