@@ -3,6 +3,7 @@
 Used on the SFT data (build_datasets' validation) and on generated text (reasoning validation).
 """
 
+import re
 from dataclasses import dataclass
 
 THINK_OPEN, THINK_CLOSE = "[THINK]", "[/THINK]"
@@ -12,6 +13,7 @@ THINK_OPEN, THINK_CLOSE = "[THINK]", "[/THINK]"
 class ThinkShape:
     open_count: int
     close_count: int
+    ordered: bool  # tags alternate [THINK], [/THINK], ... starting with an opening one
     trace: str  # between the first [THINK] and the first [/THINK] after it
     answer: str  # after the last [/THINK]
 
@@ -21,7 +23,8 @@ class ThinkShape:
 
     @property
     def balanced(self) -> bool:
-        return self.open_count == self.close_count
+        """As many closing tags as opening ones, each closing the block before it."""
+        return self.open_count == self.close_count and self.ordered
 
     @property
     def has_final_after_think(self) -> bool:
@@ -47,7 +50,12 @@ def think_shape(content: str) -> ThinkShape:
         trace = text[len(THINK_OPEN) : text.index(THINK_CLOSE)]
     if closes:
         answer = text[text.rindex(THINK_CLOSE) + len(THINK_CLOSE) :]
-    return ThinkShape(opens, closes, trace, answer)
+    return ThinkShape(opens, closes, _alternating(text), trace, answer)
+
+
+def _alternating(text: str) -> bool:
+    tags = re.findall(r"\[/?THINK\]", text)
+    return all(tag == (THINK_OPEN if i % 2 == 0 else THINK_CLOSE) for i, tag in enumerate(tags))
 
 
 def with_think(trace: str, answer: str) -> str:

@@ -1,11 +1,11 @@
 """Stage `manifest`: every PDF and HTML file under the source folder, its size and sha256."""
 
 import hashlib
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
+from core.digest import file_sha256
 from core.errors import JobFailure
 from core.pipeline.files import PipelinePaths, write_table
 from core.pipeline.tracker import Tracker
@@ -27,14 +27,6 @@ def doc_id(source_file: str) -> str:
     return "doc-" + hashlib.sha256(source_file.encode()).hexdigest()[:12]
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict[str, Any]:
     if not paths.source_dir.is_dir():
         raise JobFailure(
@@ -54,7 +46,7 @@ def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict
             "source_file": source_file,
             "format": SUFFIXES[path.suffix.lower()],
             "size_bytes": path.stat().st_size,
-            "sha256": _sha256(path),
+            "sha256": file_sha256(path),
         })  # fmt: skip
         tracker.advance(done, len(files))
     if not rows:

@@ -1,11 +1,11 @@
 """The datasets a train job reads: DAPT parquet and SFT jsonl splits, checked and fingerprinted."""
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from datasets import Dataset
 
+from core.digest import file_sha256
 from core.errors import JobFailure
 
 EVAL_SHARE = 0.1  # carved from train when there is no validation split
@@ -17,14 +17,6 @@ class Splits:
     validation: Dataset | None
     files: dict[str, str] = field(default_factory=dict)  # path → sha256
     carved: bool = False
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _invalid(path: Path, message: str) -> JobFailure:
@@ -57,11 +49,11 @@ def load_splits(folder: Path, suffix: str, column: str, seed: int) -> Splits:
     train = _load(train_path, column)
     if not len(train):
         raise _invalid(train_path, "has no rows")
-    files = {str(train_path): _sha256(train_path)}
+    files = {str(train_path): file_sha256(train_path)}
     validation = None
     if validation_path.is_file():
         validation = _load(validation_path, column)
-        files[str(validation_path)] = _sha256(validation_path)
+        files[str(validation_path)] = file_sha256(validation_path)
     if validation is not None and len(validation):
         return Splits(train.select_columns([column]), validation.select_columns([column]), files)
     if len(train) < 2:

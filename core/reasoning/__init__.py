@@ -1,0 +1,1 @@
+"""Reasoning validation (seed step 5): does the exported model keep the THINK contract?"""
