@@ -29,33 +29,32 @@ class InputProblem(NamedTuple):
     message: str
 
 
-def _path(workspace: Path, param: str, relative: str) -> Path | InputProblem:
-    try:
-        return resolve(workspace, relative)
-    except ValueError as exc:
-        return InputProblem(param, str(exc))
+def _outside(spec: SpecBase, workspace: Path, params: list[str]) -> list[InputProblem]:
+    """The path fields (among `params`, unset ones aside) that lead out of the workspace."""
+    problems = []
+    for param in params:
+        if (value := getattr(spec, param)) is None:
+            continue
+        try:
+            resolve(workspace, value)
+        except ValueError as exc:
+            problems.append(InputProblem(param, str(exc)))
+    return problems
 
 
 def _build_datasets_problems(spec: BuildDatasetsSpec, workspace: Path) -> list[InputProblem]:
-    problems = []
-    if "manifest" in spec.stages:
-        source = _path(workspace, "source_dir", spec.source_dir)
-        if isinstance(source, InputProblem):
-            problems.append(source)
-        elif not source.is_dir():
-            message = f"{spec.source_dir} is not a folder in the workspace {workspace}"
-            problems.append(InputProblem("source_dir", message))
-    if "build_dapt" in spec.stages:
-        model = _path(workspace, "model_path", spec.model_path)
-        if isinstance(model, InputProblem):
-            problems.append(model)
-        elif not (model / "tokenizer.json").is_file():
-            message = f"{spec.model_path} has no tokenizer.json (it cuts the DAPT text into tokens)"
-            problems.append(InputProblem("model_path", message))
-    for param in ("output_dir", "interim_dir"):
-        target = _path(workspace, param, getattr(spec, param))
-        if isinstance(target, InputProblem):
-            problems.append(target)
+    params = ["output_dir", "interim_dir"]
+    params += ["source_dir"] if "manifest" in spec.stages else []
+    params += ["model_path"] if "build_dapt" in spec.stages else []
+    problems = _outside(spec, workspace, params)
+    inside = set(params) - {p.param for p in problems}
+    if "source_dir" in inside and not resolve(workspace, spec.source_dir).is_dir():
+        message = f"{spec.source_dir} is not a folder in the workspace {workspace}"
+        problems.append(InputProblem("source_dir", message))
+    model = resolve(workspace, spec.model_path) if "model_path" in inside else None
+    if model and not (model / "tokenizer.json").is_file():
+        message = f"{spec.model_path} has no tokenizer.json (it cuts the DAPT text into tokens)"
+        problems.append(InputProblem("model_path", message))
     return problems
 
 
@@ -65,22 +64,17 @@ def _train_problems(spec: TrainSpec, workspace: Path) -> list[InputProblem]:
         message = (f"base model policy: {spec.model_path} is not allowed; use "
                    f"{' or '.join(allowed)} (C64FT_ALLOWED_BASE_MODELS)")  # fmt: skip
         return [InputProblem("model_path", message)]
-    problems = []
-    model = _path(workspace, "model_path", spec.model_path)
-    if isinstance(model, InputProblem):
-        problems.append(model)
-    elif not (model / "config.json").is_file():
+    params = ["model_path", "chat_template_path", "dapt_dir", "sft_dir", "output_dir",
+              "dapt_output_dir", "sft_output_dir"]  # fmt: skip
+    problems = _outside(spec, workspace, params)
+    inside = set(params) - {p.param for p in problems}
+    model = resolve(workspace, spec.model_path) if "model_path" in inside else None
+    if model and not (model / "config.json").is_file():
         problems.append(InputProblem("model_path", f"{spec.model_path} is not a model folder "
                                      "(no config.json): put the base model there"))  # fmt: skip
-    if spec.chat_template_path:
-        template = _path(workspace, "chat_template_path", spec.chat_template_path)
-        if isinstance(template, InputProblem) or not template.is_file():
-            problems.append(InputProblem("chat_template_path",
-                                         f"{spec.chat_template_path} is not a file"))  # fmt: skip
-    for param in ("dapt_dir", "sft_dir", "output_dir", "dapt_output_dir", "sft_output_dir"):
-        target = _path(workspace, param, getattr(spec, param))
-        if isinstance(target, InputProblem):
-            problems.append(target)
+    template = spec.chat_template_path
+    if template and "chat_template_path" in inside and not resolve(workspace, template).is_file():
+        problems.append(InputProblem("chat_template_path", f"{template} is not a file"))
     return problems
 
 

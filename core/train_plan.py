@@ -9,8 +9,10 @@ from typing import Any
 import pyarrow.parquet as pq
 from tokenizers import Tokenizer
 
+from core.errors import JobFailure
 from core.specs.paths import resolve
 from core.specs.train import LORA_TARGETS, TrainSpec
+from core.tokenizer import load_tokenizer
 
 SPLITS = ("train", "validation")
 MESSAGE_OVERHEAD = 2  # the control tokens around each message ([INST]…[/INST], content + EOS)
@@ -57,10 +59,10 @@ def _steps(spec: TrainSpec, rows: int) -> int:
 
 def plan(spec: TrainSpec, workspace: Path) -> dict[str, Any]:
     """Per phase: rows and tokens per split and optimizer steps; raises PlanProblem."""
-    tokenizer_file = resolve(workspace, spec.model_path) / "tokenizer.json"
-    if not tokenizer_file.is_file():
-        raise PlanProblem(f"{spec.model_path} has no tokenizer.json")
-    tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    try:
+        tokenizer = load_tokenizer(resolve(workspace, spec.model_path))
+    except JobFailure as exc:
+        raise PlanProblem(exc.message) from exc
     phases: dict[str, Any] = {}
     for phase in spec.phases:
         folder = resolve(workspace, spec.dapt_dir if phase == "dapt" else spec.sft_dir)

@@ -23,14 +23,15 @@ def skip_reason(text: str) -> str | None:
     if letters < 0.4 * len(text.replace(" ", "")):
         return "mostly_numbers"
     # A table of register values looks like a contents page; its page also has prose.
-    listing = len(sentences(text)) < 3
+    prose = len(sentences(text))
+    listing = prose < 3
     if listing and _share(lines, _INDEX_LINE) >= 0.4:
         return "index"
     if "contents" in lines[0].casefold() or (listing and _share(lines, _TOC_LINE) >= 0.4):
         return "table_of_contents"
     if _LEGAL.search(text) and len(words) < 250 and not ADDRESS.search(text):
         return "legal_notice"
-    if len(sentences(text)) < 2:
+    if prose < 2:
         return "no_prose"
     return None
 

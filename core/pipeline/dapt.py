@@ -4,18 +4,17 @@ split. `token_start` is the window's first token in its document, so overlaps ca
 
 from bisect import bisect_right
 from itertools import groupby
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from tokenizers import Tokenizer
 
-from core.errors import JobFailure
 from core.pipeline.dedup import DEDUPED
-from core.pipeline.files import SPLITS, PipelinePaths, publishing_dir, read_rows, write_table
+from core.pipeline.files import SPLITS, PipelinePaths, read_rows, write_table
 from core.pipeline.splits import assign_splits
 from core.pipeline.tracker import Tracker
+from core.publish import publishing_dir
 from core.specs.build_datasets import BuildDatasetsSpec
+from core.tokenizer import load_tokenizer
 
 PAGE_SEPARATOR = "\n\n"
 DOCS_PER_BATCH = 64
@@ -29,22 +28,6 @@ SCHEMA = pa.schema([
     ("token_count", pa.int32()),
     ("token_start", pa.int32()),
 ])  # fmt: skip
-
-
-def load_tokenizer(model_path: Path) -> Tokenizer:
-    path = model_path / "tokenizer.json"
-    if not path.is_file():
-        raise JobFailure(
-            "tokenizer_missing",
-            f"no tokenizer.json in {model_path}",
-            hint="Point model_path at a Hugging Face model folder (`c64ft make-tiny-model` "
-            "builds a small one for machines without a GPU).",
-            param="model_path",
-        )
-    tokenizer = Tokenizer.from_file(str(path))
-    tokenizer.no_truncation()
-    tokenizer.no_padding()
-    return tokenizer
 
 
 def window_starts(n_tokens: int, block: int, stride: int, min_tokens: int) -> list[int]:

@@ -40,6 +40,11 @@ DUPLICATES_SCHEMA = pa.schema([
 ])  # fmt: skip
 
 
+def words(text: str) -> str:
+    """The text as compared: case and spacing aside."""
+    return " ".join(text.casefold().split())
+
+
 def shingles(text: str) -> set[bytes]:
     words = text.casefold().split()
     if len(words) <= SHINGLE_WORDS:
@@ -85,7 +90,7 @@ def _exact_groups(pages: list[dict], clusters: Clusters) -> list[int]:
     """Join pages with the same words; returns one representative index per distinct text."""
     first: dict[bytes, int] = {}
     for i, page in enumerate(pages):
-        key = hashlib.blake2b(" ".join(page["text"].casefold().split()).encode()).digest()
+        key = hashlib.blake2b(words(page["text"]).encode()).digest()
         if key in first:
             clusters.union(i, first[key])
         else:
@@ -155,7 +160,7 @@ def find_duplicates(
 
 def _record(pages: list[dict], i: int, kept: int, near: dict) -> dict[str, Any]:
     page, original = pages[i], pages[kept]
-    same_words = page["text"].casefold().split() == original["text"].casefold().split()
+    same_words = words(page["text"]) == words(original["text"])
     similarity = 1.0 if same_words else near.get((i, kept))
     if similarity is None:  # joined through a third page
         similarity = jaccard(shingles(page["text"]), shingles(original["text"]))

@@ -10,13 +10,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from core.errors import JobFailure
-from core.publish import publishing, publishing_dir
+from core.publish import publishing
 from core.specs.build_datasets import BuildDatasetsSpec
 from core.specs.paths import resolve
 
 SPLITS = ("train", "validation", "test")
-__all__ = ["SPLITS", "PipelinePaths", "publishing", "publishing_dir", "read_json", "read_rows",
-           "require", "write_json", "write_table"]  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from core.pipeline.files import SPLITS, PipelinePaths, publishing, read_json, require, write_json
+from core.pipeline.files import SPLITS, PipelinePaths, read_json, require, write_json
 from core.pipeline.tracker import Tracker
+from core.publish import publishing
 from core.specs.build_datasets import BuildDatasetsSpec
 from core.think import think_shape
 

@@ -8,10 +8,11 @@ from typing import Any
 
 from core.pipeline import content, phrasing
 from core.pipeline.dedup import DEDUPED
-from core.pipeline.files import SPLITS, PipelinePaths, publishing, publishing_dir, read_rows
+from core.pipeline.files import SPLITS, PipelinePaths, read_rows
 from core.pipeline.splits import assign_splits
 from core.pipeline.tracker import Tracker
 from core.prompts import system_prompt
+from core.publish import publishing, publishing_dir
 from core.specs.build_datasets import BuildDatasetsSpec
 from core.think import with_think
 

@@ -1,6 +1,5 @@
 """Seed step 4: DAPT and/or SFT with LoRA; adapters, checkpoints, the merged export, a report."""
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ from core.chat_template import DEFAULT_TEMPLATE, has_generation_blocks, load_tem
 from core.context import RunContext
 from core.errors import JobCancelled, JobFailure
 from core.prompts import system_prompt
-from core.specs.paths import resolve
+from core.specs.paths import relative, resolve
 from core.specs.train import LORA_TARGETS, TrainSpec
 from core.training import export
 from core.training.callbacks import JobCallback
@@ -114,17 +113,13 @@ def run(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
             raise JobCancelled(f"{phase.name} stopped at step {trainer.state.global_step}; "
                                "a checkpoint was saved")  # fmt: skip
         export.save_adapter(trainer, tokenizer, phase.output_dir)
-        report["artifacts"][f"{phase.name}_adapter"] = _relative(phase.output_dir, workspace)
+        report["artifacts"][f"{phase.name}_adapter"] = relative(workspace, phase.output_dir)
     if spec.merge_adapter and spec.use_lora and model is not None and "sft" in spec.phases:
         ctx.set_stage("merge", "merging the adapter into the base model")
         merged = resolve(workspace, f"{spec.output_of('sft')}-merged")
         export.save_merged(model, tokenizer, merged, model_path, system_prompt(model_path))
-        report["artifacts"]["merged_model"] = _relative(merged, workspace)
+        report["artifacts"]["merged_model"] = relative(workspace, merged)
     report["versions"] = {"torch": torch.__version__, "transformers": transformers.__version__,
                           "peft": peft.__version__, "trl": trl.__version__}  # fmt: skip
-    report["datasets"] = {_relative(Path(p), workspace): h for p, h in report["datasets"].items()}
+    report["datasets"] = {relative(workspace, Path(p)): h for p, h in report["datasets"].items()}
     return report
-
-
-def _relative(path: Path, workspace: Path) -> str:
-    return os.path.relpath(path, workspace.resolve())

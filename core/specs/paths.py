@@ -1,5 +1,6 @@
 """Paths in a spec: relative to the workspace, and never leaving it."""
 
+import os
 from pathlib import Path, PurePosixPath
 from typing import Annotated
 
@@ -27,3 +28,8 @@ def resolve(workspace: Path, relative: str) -> Path:
     if not path.is_relative_to(root):
         raise ValueError(f"{relative} leads outside the workspace {root}")
     return path
+
+
+def relative(workspace: Path, path: Path) -> str:
+    """How a result names a path: relative to the workspace."""
+    return os.path.relpath(path, workspace.resolve())

@@ -1,6 +1,5 @@
 """The bridge from a Hugging Face trainer to the job: metrics, progress, checkpoints, cancel."""
 
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -8,6 +7,7 @@ from typing import Any
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
 from core.context import RunContext
+from core.specs.paths import relative
 
 METRIC_FLUSH_S = 5.0  # metric rows are written in batches, at most this often
 
@@ -58,7 +58,7 @@ class JobCallback(TrainerCallback):
                 if key in entry and key not in metrics:
                     metrics[key] = entry[key]
         folder = Path(str(args.output_dir)) / f"checkpoint-{state.global_step}"
-        path = os.path.relpath(folder, self.ctx.workspace.resolve())
+        path = relative(self.ctx.workspace, folder)
         self.ctx.checkpoint(self.phase, state.global_step, path, metrics or None)
 
     def on_train_end(self, args, state, control, **kwargs):

@@ -1,6 +1,7 @@
 """What a train job leaves: each phase's adapter, and the merged standalone model."""
 
 import shutil
+import tempfile
 from pathlib import Path
 
 from core.publish import publishing_dir
@@ -9,12 +10,11 @@ from core.publish import publishing_dir
 def save_adapter(trainer, tokenizer, output_dir: Path) -> None:
     """The adapter (or full model) and the tokenizer with its chat template, at the root of the
     phase's folder beside its checkpoints; written aside and moved in, file by file."""
-    with publishing_dir(output_dir / "final") as staging:
-        trainer.save_model(str(staging))
-        tokenizer.save_pretrained(str(staging))
-    for path in (output_dir / "final").iterdir():
-        path.replace(output_dir / path.name)
-    (output_dir / "final").rmdir()
+    with tempfile.TemporaryDirectory(prefix=".final-", dir=output_dir) as staging:
+        trainer.save_model(staging)
+        tokenizer.save_pretrained(staging)
+        for path in Path(staging).iterdir():
+            path.replace(output_dir / path.name)
 
 
 def save_merged(model, tokenizer, target: Path, base: Path, prompt: str) -> None:
