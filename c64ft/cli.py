@@ -3,6 +3,7 @@
 import json
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -121,7 +122,7 @@ def run(ctx: typer.Context, kind: str) -> None:
     from core.errors import JobCancelled, JobFailure
     from core.preflight import input_problems
     from core.runners import run_spec
-    from core.specs import JobSpec, SpecBase
+    from core.specs import KINDS, JobSpec, SpecBase
 
     try:
         spec: SpecBase = TypeAdapter(JobSpec).validate_python(_fields(ctx, kind))
@@ -131,6 +132,10 @@ def run(ctx: typer.Context, kind: str) -> None:
     if problems := input_problems(spec):  # what the API would refuse with 422
         for problem in problems:
             typer.echo(f"invalid {problem.param}: {problem.message}", err=True)
+        raise typer.Exit(2)
+    if KINDS[spec.kind].runner is None:
+        typer.echo(f"{kind} runs its steps as jobs of the service: start it (`c64ft up`) and "
+                   f"`c64ft submit {kind} …`, or try `c64ft demo`", err=True)  # fmt: skip
         raise typer.Exit(2)
     console = ConsoleContext(workspace=get_settings().workspace)
     try:
@@ -144,6 +149,44 @@ def run(ctx: typer.Context, kind: str) -> None:
         typer.echo("cancelled", err=True)
         raise typer.Exit(130) from exc
     _print_json(result)
+
+
+@app.command()
+def demo(
+    api: Annotated[
+        str | None, typer.Option(help="Use this running service instead of starting one.")
+    ] = None,
+) -> None:
+    """The whole workflow on the sample corpus and the tiny model, on this machine's CPU.
+
+    The current directory (C64FT_WORKSPACE) is the workspace; exit code 0 only on PASS.
+    """
+    from c64ft import demo as run_demo
+
+    workspace = get_settings().workspace
+    run_demo.prepare_workspace(workspace)
+    try:
+        with run_demo.local_service(workspace) if api is None else nullcontext(api) as url:
+            passed = _demo_workflow(url, workspace)
+    except (RuntimeError, api_client.ApiError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    raise typer.Exit(0 if passed else 1)
+
+
+def _demo_workflow(url: str, workspace: Path) -> bool:
+    from c64ft import demo as run_demo
+
+    with api_client.make_client(url) as http:
+        job = api_client.submit(http, run_demo.workflow_spec())
+        typer.echo(f"workflow {job['id']} submitted to {url}", err=True)
+        try:
+            job = run_demo.follow(http, job["id"])
+        except KeyboardInterrupt:
+            http.post(f"/jobs/{job['id']}/cancel")
+            typer.echo(f"cancelled workflow {job['id']}", err=True)
+            raise
+        return run_demo.report(http, job, workspace)
 
 
 @app.command("make-tiny-model")

@@ -4,16 +4,27 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 STOP_GRACE_S = 15.0
 
 
+def start_all(
+    commands: dict[str, list[str]], *, env: dict[str, str] | None = None, log_dir: Path | None = None
+) -> dict[str, subprocess.Popen]:
+    """Start every command, each in its own session (Ctrl-C reaches us only: we stop them in
+    order); with `log_dir`, each writes to `<log_dir>/<name>.log` instead of this terminal."""
+    children = {}
+    for name, argv in commands.items():
+        log = (log_dir / f"{name}.log").open("ab") if log_dir else None
+        children[name] = subprocess.Popen(argv, start_new_session=True, env=env, stdout=log,
+                                          stderr=subprocess.STDOUT if log else None)  # fmt: skip
+    return children
+
+
 def run_together(commands: dict[str, list[str]]) -> int:
     """Start every command; when one exits or on Ctrl-C/SIGTERM, stop the rest. Exit code."""
-    # Each child gets its own session so that Ctrl-C reaches us only: we stop them in order.
-    children = {
-        name: subprocess.Popen(argv, start_new_session=True) for name, argv in commands.items()
-    }
+    children = start_all(commands)
     stopping = False
 
     def request_stop(_signum, _frame):
@@ -27,12 +38,12 @@ def run_together(commands: dict[str, list[str]]) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        _stop(children)
+        stop_all(children)
     failed = [name for name, child in children.items() if child.returncode not in (0, -15)]
     return 0 if stopping or not failed else 1
 
 
-def _stop(children: dict[str, subprocess.Popen]) -> None:
+def stop_all(children: dict[str, subprocess.Popen]) -> None:
     """SIGTERM (warm shutdown), then SIGKILL whatever is left after the grace period.
 
     A job killed this way stays `running` in the database; at the next start the reaper

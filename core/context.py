@@ -8,11 +8,13 @@ import json
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from core import journal, store
 from core.errors import JobCancelled
+from core.workflow import StepLink, show_step_progress
 
 PROGRESS_WRITE_INTERVAL_S = 1.0
 
@@ -20,6 +22,8 @@ PROGRESS_WRITE_INTERVAL_S = 1.0
 class RunContext:
     def __init__(self, *, workspace: Path) -> None:
         self.workspace = workspace
+        # Names what this run writes (a report folder): the job id, or a time for `c64ft run`
+        self.run_id = f"run-{datetime.now(UTC):%Y%m%dT%H%M%S}"
         self.stage: str | None = None
         self.cancel_requested = threading.Event()
         self._last_progress = 0.0
@@ -60,13 +64,17 @@ class RunContext:
 class StoreContext(RunContext):
     """Writes everything to the job store."""
 
-    def __init__(self, *, workspace: Path, job_id: str) -> None:
+    def __init__(self, *, workspace: Path, job_id: str, step: StepLink | None = None) -> None:
         super().__init__(workspace=workspace)
-        self.job_id = job_id
+        self.job_id = self.run_id = job_id
+        self.step = step  # set when the job is a workflow's step: the workflow shows its progress
 
     def set_stage(self, stage: str, message: str, **data: Any) -> None:
         store.set_fields(self.job_id, stage=stage)
         super().set_stage(stage, message, **data)
+        if self.step:
+            fraction = store.get_job(self.job_id).progress_fraction or 0.0
+            show_step_progress(self.step, fraction, stage)
 
     def event(self, message: str, *, level: str = "info", data: dict | None = None) -> None:
         journal.add_event(self.job_id, message, level=level, stage=self.stage, data=data)
@@ -78,6 +86,8 @@ class StoreContext(RunContext):
             progress_step=step,
             progress_total_steps=total,
         )
+        if self.step:
+            show_step_progress(self.step, fraction, self.stage)
 
     def metrics(self, points: list[dict[str, Any]]) -> None:
         journal.add_metrics(self.job_id, points)

@@ -13,6 +13,7 @@ from core.errors import IllegalTransition, JobCancelled, JobFailure, JobNotFound
 from core.models import JobStatus, utcnow
 from core.runners import run_spec
 from core.specs import KINDS
+from core.workflow import step_link
 
 log = logging.getLogger(__name__)
 S = JobStatus
@@ -57,7 +58,7 @@ def execute_job(job_id: str, *, worker: str) -> JobStatus | None:
         log.info("not running %s: %s (a duplicate or cancelled delivery)", job_id, exc)
         return None
     journal.add_event(job_id, f"claimed by {worker}, attempt {job.attempt}", stage="claim")
-    ctx = StoreContext(workspace=get_settings().workspace, job_id=job_id)
+    ctx = StoreContext(workspace=get_settings().workspace, job_id=job_id, step=step_link(job))
     heartbeat = Heartbeat(ctx)
     heartbeat.start()
     try:

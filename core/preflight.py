@@ -10,7 +10,14 @@ from typing import Any, Literal, NamedTuple, NotRequired
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from core.config import get_settings
-from core.specs import KINDS, BuildDatasetsSpec, SpecBase, TrainSpec
+from core.specs import (
+    KINDS,
+    BuildDatasetsSpec,
+    SpecBase,
+    TrainSpec,
+    ValidateReasoningSpec,
+    WorkflowSpec,
+)
 from core.specs.paths import resolve
 from core.workers import live_workers
 
@@ -78,6 +85,37 @@ def _train_problems(spec: TrainSpec, workspace: Path) -> list[InputProblem]:
     return problems
 
 
+def _validate_problems(
+    spec: ValidateReasoningSpec, workspace: Path, produced: set[str]
+) -> list[InputProblem]:
+    """Paths in the workspace; the model (and adapter) on disk unless an earlier step makes it."""
+    params = ["model_path", "adapter_path", "chat_template_path", "output_dir"]
+    problems = _outside(spec, workspace, params)
+    inside = set(params) - {p.param for p in problems}
+    needed = {"model_path": "config.json", "adapter_path": "adapter_config.json",
+              "chat_template_path": None}  # fmt: skip
+    for param, marker in needed.items():
+        value = getattr(spec, param)
+        if value is None or param not in inside or value in produced:
+            continue
+        path = resolve(workspace, value)
+        if not (path / marker if marker else path).is_file():
+            what = f"has no {marker}" if marker else "is not a file"
+            problems.append(InputProblem(param, f"{value} {what} in the workspace {workspace}"))
+    return problems
+
+
+def _workflow_problems(spec: WorkflowSpec, workspace: Path) -> list[InputProblem]:
+    """Each step's problems, named `<step>.<field>`; what an earlier step makes is not missing."""
+    produced = set(spec.train.exported_model()) if "train" in spec.steps and spec.train else set()
+    problems = []
+    for step in spec.step_specs():
+        found = (_validate_problems(step, workspace, produced)
+                 if isinstance(step, ValidateReasoningSpec) else input_problems(step))  # fmt: skip
+        problems += [InputProblem(f"{step.kind}.{p.param}", p.message) for p in found]
+    return problems
+
+
 def input_problems(spec: SpecBase) -> list[InputProblem]:
     """What is wrong with the spec's inputs in this workspace (paths, files, policy)."""
     workspace = get_settings().workspace
@@ -85,6 +123,10 @@ def input_problems(spec: SpecBase) -> list[InputProblem]:
         return _build_datasets_problems(spec, workspace)
     if isinstance(spec, TrainSpec):
         return _train_problems(spec, workspace)
+    if isinstance(spec, ValidateReasoningSpec):
+        return _validate_problems(spec, workspace, produced=set())
+    if isinstance(spec, WorkflowSpec):
+        return _workflow_problems(spec, workspace)
     return []
 
 
@@ -116,9 +158,25 @@ def preflight(spec: SpecBase) -> list[Check]:
     """Every check that can be made without queueing: the spec, its inputs, who would run it."""
     checks = [Check(name="spec", status="pass", message="the spec is valid; defaults filled in")]
     checks += [Check(name=p.param, status="fail", message=p.message) for p in input_problems(spec)]
+    workflow = isinstance(spec, WorkflowSpec)
+    built = workflow and "build_datasets" in spec.steps  # its train step has no datasets yet
+    failed = any(c["status"] == "fail" for c in checks)
+    for step in spec.step_specs() if isinstance(spec, WorkflowSpec) else [spec]:
+        prefix = f"{step.kind}." if workflow else ""
+        for check in _step_checks(step, failed, built):
+            checks.append(check | {"name": prefix + check["name"]})  # type: ignore[typeddict-item]
+    return checks
+
+
+def _step_checks(spec: SpecBase, failed: bool, built: bool) -> list[Check]:
+    """What is worth knowing about one job: its inputs' figures and who would run it."""
+    checks = []
     if isinstance(spec, BuildDatasetsSpec) and (summary := _source_summary(spec)):
         checks.append(summary)
-    if isinstance(spec, TrainSpec) and not any(c["status"] == "fail" for c in checks):
+    if isinstance(spec, TrainSpec) and built:
+        checks.append(Check(name="plan", status="pass",
+                            message="the build_datasets step makes the datasets first"))  # fmt: skip
+    elif isinstance(spec, TrainSpec) and not failed:
         checks.append(_train_plan(spec))
     queue = KINDS[spec.kind].queue
     workers = live_workers(queue)

@@ -4,7 +4,8 @@
   attempt (resuming from its last checkpoint) or, past `max_attempts`, failed as `worker_lost`;
   a stale job that was being cancelled simply ends `cancelled`;
 - a queued job that nobody claimed while its broker queue is empty lost its message: it is
-  sent again. A duplicate message is harmless: the claim is a compare-and-set.
+  sent again. A duplicate message is harmless: the claim is a compare-and-set;
+- every live workflow is advanced, in case its last advance was lost to a crash.
 """
 
 import logging
@@ -13,7 +14,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from core import journal, store
+from core import journal, store, workflow
 from core.config import get_settings
 from core.errors import IllegalTransition, JobFailure
 from core.models import Job, JobStatus, utcnow
@@ -54,6 +55,8 @@ def reap(*, send: Callable[[Job], None], queue_depth: Callable[[str], int]) -> R
             journal.add_event(job.id, "message lost from the broker: sent again", stage="recovery")
             send(job)
             report.resent.append(job.id)
+    for workflow_id in workflow.open_workflows():
+        workflow.advance(workflow_id, send)
     return report
 
 

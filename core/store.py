@@ -29,6 +29,12 @@ def new_job_id() -> str:
 
 def create_job(*, spec: SpecBase, parent_id: str | None = None) -> Job:
     """Commit a `queued` job row (the caller sends the message only after this returns)."""
+    with write_session() as session:
+        return add_job(session, spec=spec, parent_id=parent_id)
+
+
+def add_job(session: Session, *, spec: SpecBase, parent_id: str | None = None) -> Job:
+    """Add a `queued` job row and its first event to `session` (committed with it)."""
     job = Job(
         id=new_job_id(),
         kind=spec.kind,
@@ -39,10 +45,9 @@ def create_job(*, spec: SpecBase, parent_id: str | None = None) -> Job:
         parent_id=parent_id,
     )
     created = JobEvent(job_id=job.id, stage="queue", message=f"created; queue {job.queue!r}")
-    with write_session() as session:
-        session.add(job)
-        session.flush()  # the job row first: the event references it
-        session.add(created)
+    session.add(job)
+    session.flush()  # the job row first: the event references it
+    session.add(created)
     return job
 
 
@@ -121,19 +126,37 @@ def transition(
             `only_from`); nothing is written.
     """
     with write_session() as session:
-        job = session.exec(select(Job).where(Job.id == job_id).with_for_update()).first()
-        if job is None:
-            raise JobNotFound(job_id)
-        allowed = target in ALLOWED.get(job.status, frozenset())
-        if not allowed or (only_from is not None and job.status not in only_from):
-            raise IllegalTransition(job_id, job.status, target)
-        job.status = target
-        if target in TERMINAL:
-            job.finished_at = utcnow()
-        for name, value in fields.items():
-            setattr(job, name, value)
-        session.add(job)
+        job = lock_job(session, job_id)
+        apply_transition(session, job, target, only_from=only_from, **fields)
     return job
+
+
+def lock_job(session: Session, job_id: str) -> Job:
+    """Read a job for update (its row locked on Postgres; SQLite's writer lock is already held)."""
+    job = session.exec(select(Job).where(Job.id == job_id).with_for_update()).first()
+    if job is None:
+        raise JobNotFound(job_id)
+    return job
+
+
+def apply_transition(
+    session: Session,
+    job: Job,
+    target: JobStatus,
+    *,
+    only_from: set[JobStatus] | None = None,
+    **fields: Any,
+) -> None:
+    """`transition` on a row already read for update in `session`."""
+    allowed = target in ALLOWED.get(job.status, frozenset())
+    if not allowed or (only_from is not None and job.status not in only_from):
+        raise IllegalTransition(job.id, job.status, target)
+    job.status = target
+    if target in TERMINAL:
+        job.finished_at = utcnow()
+    for name, value in fields.items():
+        setattr(job, name, value)
+    session.add(job)
 
 
 def claim(job_id: str, *, worker: str) -> Job:
@@ -196,9 +219,11 @@ def mark_dispatched(job_id: str) -> None:
 
 
 def stale_jobs(older_than: datetime) -> list[Job]:
-    """Running or cancelling jobs whose last heartbeat is older than `older_than`."""
+    """Running or cancelling jobs whose last heartbeat is older than `older_than` (a workflow
+    has no heartbeat: its children do)."""
     query = select(Job).where(
         col(Job.status).in_([S.running, S.cancelling]),
+        Job.kind != "workflow",
         or_(col(Job.heartbeat_at) < older_than, col(Job.heartbeat_at).is_(None)),
     )
     with read_session() as session:
@@ -206,11 +231,12 @@ def stale_jobs(older_than: datetime) -> list[Job]:
 
 
 def waiting_jobs(sent_before: datetime) -> list[Job]:
-    """Queued jobs last sent (or created, if never sent) before `sent_before`, oldest first."""
+    """Queued jobs last sent (or created, if never sent) before `sent_before`, oldest first
+    (a workflow is never sent: `core.workflow.advance` starts it)."""
     last_sent = func.coalesce(Job.dispatched_at, Job.created_at)
     query = (
         select(Job)
-        .where(Job.status == S.queued, last_sent < sent_before)
+        .where(Job.status == S.queued, Job.kind != "workflow", last_sent < sent_before)
         .order_by(col(Job.created_at))
     )
     with read_session() as session:

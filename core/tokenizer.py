@@ -18,7 +18,12 @@ def load_tokenizer(model_path: Path) -> Tokenizer:
             "builds a small one for machines without a GPU).",
             param="model_path",
         )
-    tokenizer = Tokenizer.from_file(str(path))
+    try:
+        tokenizer = Tokenizer.from_file(str(path))
+    except Exception as exc:  # the Rust library raises a bare Exception for a malformed file
+        raise JobFailure("tokenizer_invalid", f"{path} cannot be read: {exc}",
+                         hint="Replace it with the model's own tokenizer.json.",
+                         param="model_path") from exc  # fmt: skip
     tokenizer.no_truncation()
     tokenizer.no_padding()
     return tokenizer

@@ -5,13 +5,13 @@ import os
 
 from celery import bootsteps
 
-from core import recovery
+from core import recovery, store, workflow
 from core.config import get_settings
 from core.db import init_db
 from core.execution import execute_job
 from core.workers import register_worker, touch_worker, unregister_worker
 from worker.celery_app import TASK_NAME, celery_app
-from worker.dispatch import queue_depth, resend_job
+from worker.dispatch import queue_depth, resend_job, send_job
 
 log = logging.getLogger(__name__)
 POOL_CHECK_INTERVAL_S = 0.2
@@ -22,6 +22,9 @@ def run_job(self, job_id: str) -> str | None:
     """Claim and run one job; everything it does lands in the database, not in Celery."""
     init_db()
     status = execute_job(job_id, worker=f"{self.request.hostname} pid {os.getpid()}")
+    parent_id = store.get_job(job_id).parent_id
+    if parent_id is not None:  # a workflow's step ended: start the next (else the reaper will)
+        workflow.advance(parent_id, send=send_job)
     return status and str(status)
 
 

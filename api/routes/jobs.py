@@ -17,11 +17,12 @@ from api.schemas import (
     MetricPublic,
     MetricsPublic,
 )
-from core import journal, store
+from core import journal, store, workflow
 from core.errors import IllegalTransition, JobNotFound
 from core.models import JobStatus
 from core.preflight import input_problems, preflight
 from core.specs import KINDS, JobSpec
+from core.workflow import WORKFLOW
 from worker.dispatch import send_job
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -56,10 +57,13 @@ def create_job(
     if problems := input_problems(spec):
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=[{"loc": ["body", p.param], "msg": p.message, "type": "input_invalid"}
-                    for p in problems],
+            detail=[{"loc": ["body", *p.param.split(".")], "msg": p.message,
+                     "type": "input_invalid"} for p in problems],
         )  # fmt: skip
     job = store.create_job(spec=spec)
+    if job.kind == WORKFLOW:  # no queue of its own: it queues its first step
+        workflow.advance(job.id, send=send_job)
+        return JobPublic.from_job(store.get_job(job.id))
     send_job(job)  # after the commit; if the broker is down, the reaper sends it later
     return JobPublic.from_job(job, queue_position=store.queue_position(job))
 
@@ -94,6 +98,9 @@ def cancel_job(job: JobDep):
         job = store.request_cancel(job.id)
     except IllegalTransition as exc:
         raise HTTPException(409, detail=f"job {job.id} already finished ({exc.current})") from exc
+    if job.kind == WORKFLOW:  # pass the cancel on to the step that runs
+        workflow.advance(job.id, send=send_job)
+        job = store.get_job(job.id)
     return JobPublic.from_job(job)
 
 

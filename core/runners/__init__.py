@@ -8,7 +8,14 @@ from core.specs import KINDS, SpecBase
 
 
 def run_spec(spec: SpecBase, ctx: RunContext) -> dict[str, Any]:
-    """Run the runner of `spec.kind` (imported here, on first use: runners pull in torch)."""
-    module_name, function_name = KINDS[spec.kind].runner.split(":")
+    """Run the runner of `spec.kind` (imported here, on first use: runners pull in torch).
+
+    Raises:
+        ValueError: the kind has no runner (a workflow runs as child jobs of the service).
+    """
+    target = KINDS[spec.kind].runner
+    if target is None:
+        raise ValueError(f"{spec.kind} has no runner of its own: the service runs its steps")
+    module_name, function_name = target.split(":")
     runner = getattr(importlib.import_module(module_name), function_name)
     return runner(spec, ctx)

@@ -93,6 +93,7 @@ def run(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
                               "lora_targets": LORA_TARGETS[spec.lora_scope] if spec.use_lora
                               else None, "phases": {}, "artifacts": {}, "datasets": {}}  # fmt: skip
     adapter = resolve(workspace, spec.output_of("dapt")) if spec.phase == "both" else None
+    prompt = system_prompt(model_path)
     model = None
     for phase in phases:
         report["datasets"].update(phase.splits.files)
@@ -112,12 +113,12 @@ def run(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
         if callback.cancelled:
             raise JobCancelled(f"{phase.name} stopped at step {trainer.state.global_step}; "
                                "a checkpoint was saved")  # fmt: skip
-        export.save_adapter(trainer, tokenizer, phase.output_dir)
+        export.save_adapter(trainer, tokenizer, phase.output_dir, prompt)
         report["artifacts"][f"{phase.name}_adapter"] = relative(workspace, phase.output_dir)
     if spec.merge_adapter and spec.use_lora and model is not None and "sft" in spec.phases:
         ctx.set_stage("merge", "merging the adapter into the base model")
         merged = resolve(workspace, f"{spec.output_of('sft')}-merged")
-        export.save_merged(model, tokenizer, merged, model_path, system_prompt(model_path))
+        export.save_merged(model, tokenizer, merged, model_path, prompt)
         report["artifacts"]["merged_model"] = relative(workspace, merged)
     report["versions"] = {"torch": torch.__version__, "transformers": transformers.__version__,
                           "peft": peft.__version__, "trl": trl.__version__}  # fmt: skip

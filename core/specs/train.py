@@ -103,3 +103,12 @@ class TrainSpec(SpecBase):
         """The output folder of a phase (filled in by validation)."""
         folder = self.dapt_output_dir if phase == "dapt" else self.sft_output_dir
         return folder or self.output_dir
+
+    def exported_model(self) -> tuple[str, str | None]:
+        """What validation loads from this run: (model folder, adapter folder or None)."""
+        last = self.output_of(self.phases[-1])
+        if not self.use_lora:
+            return last, None
+        if self.merge_adapter and "sft" in self.phases:
+            return f"{self.output_of('sft')}-merged", None
+        return self.model_path, last

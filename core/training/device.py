@@ -1,12 +1,12 @@
 """Where training runs and in which precision."""
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 
 from core.context import RunContext
 from core.errors import NO_GPU_HINT, JobFailure
-from core.specs.train import TrainSpec
 
 
 @dataclass(frozen=True)
@@ -21,16 +21,23 @@ class Device:
         ]
 
 
-def resolve_device(spec: TrainSpec, ctx: RunContext) -> Device:
+class DeviceRequest(Protocol):
+    """The fields of a train or validate_reasoning spec that choose the device."""
+
+    allow_cpu: bool
+    precision: str
+
+
+def resolve_device(spec: DeviceRequest, ctx: RunContext) -> Device:
     """The GPU in the precision asked for (bf16 → fp16 where unsupported), or the CPU in fp32."""
     if not torch.cuda.is_available():
         if not spec.allow_cpu:
             raise JobFailure("no_gpu", "torch.cuda.is_available() is False", hint=NO_GPU_HINT)
-        ctx.event("no GPU: training on the CPU in fp32 (allow_cpu)", level="warning")
+        ctx.event("no GPU: running on the CPU in fp32 (allow_cpu)", level="warning")
         return Device("cpu", "fp32")
     bf16 = torch.cuda.is_bf16_supported()
     if spec.precision == "fp16" or (spec.precision in ("bf16", "auto") and not bf16):
         if spec.precision == "bf16":
-            ctx.event("bf16 is not supported on this GPU: training in fp16", level="warning")
+            ctx.event("bf16 is not supported on this GPU: running in fp16", level="warning")
         return Device("cuda", "fp16")
     return Device("cuda", "bf16")

@@ -4,15 +4,18 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from core.prompts import TRAINED_PROMPT_FILE
 from core.publish import publishing_dir
 
 
-def save_adapter(trainer, tokenizer, output_dir: Path) -> None:
-    """The adapter (or full model) and the tokenizer with its chat template, at the root of the
-    phase's folder beside its checkpoints; written aside and moved in, file by file."""
+def save_adapter(trainer, tokenizer, output_dir: Path, prompt: str) -> None:
+    """The adapter (or full model), the tokenizer with its chat template and the system prompt,
+    at the root of the phase's folder beside its checkpoints; written aside and moved in, file
+    by file."""
     with tempfile.TemporaryDirectory(prefix=".final-", dir=output_dir) as staging:
         trainer.save_model(staging)
         tokenizer.save_pretrained(staging)
+        (Path(staging) / TRAINED_PROMPT_FILE).write_text(prompt + "\n")
         for path in Path(staging).iterdir():
             path.replace(output_dir / path.name)
 
@@ -26,6 +29,6 @@ def save_merged(model, tokenizer, target: Path, base: Path, prompt: str) -> None
         tokenizer.save_pretrained(str(staging))
         if (base / "SYSTEM_PROMPT.txt").is_file():  # inference adds the C64 block to it again
             shutil.copy(base / "SYSTEM_PROMPT.txt", staging / "SYSTEM_PROMPT.txt")
-        (staging / "c64ft_system_prompt.txt").write_text(prompt + "\n")
+        (staging / TRAINED_PROMPT_FILE).write_text(prompt + "\n")
         for path in staging.iterdir():
             path.chmod(0o644)

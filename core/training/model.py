@@ -17,8 +17,11 @@ def load_tokenizer(model_path: Path) -> PreTrainedTokenizerBase:
 
 
 def load_model(model_path: Path, device: Device, spec: TrainSpec, adapter: Path | None):
-    """The base model, with a new trainable LoRA adapter, the trainable adapter at `adapter`
-    (SFT after DAPT), or fully trainable without LoRA."""
+    """The base model with a new trainable LoRA adapter, or with the trainable adapter at
+    `adapter` (SFT after DAPT); without LoRA, the whole model, from `adapter` when SFT goes on
+    from a fully trained DAPT model."""
+    if not spec.use_lora and adapter is not None:
+        model_path = adapter
     model = Mistral3ForConditionalGeneration.from_pretrained(model_path, dtype=device.dtype)
     if spec.gradient_checkpointing:
         model.config.use_cache = False

@@ -1,0 +1,161 @@
+"""`c64ft demo`: the whole seed workflow on the sample corpus and the tiny model, on a CPU.
+
+It prepares the workspace (sample corpus, tiny model), starts the service unless given one,
+submits one `workflow`, shows a progress bar per step, and prints where the reports are and
+the reasoning verdict.
+"""
+
+import json
+import os
+import shutil
+import socket
+import sys
+import time
+from contextlib import contextmanager
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from c64ft import client as api_client
+from c64ft.processes import start_all, stop_all
+from core.config import get_settings
+
+MODEL = "models/tiny-ministral3"
+START_TIMEOUT_S = 60.0
+POLL_S = 0.5
+console = Console(stderr=True)
+
+
+def workflow_spec() -> dict[str, Any]:
+    """Settings that fit a CPU in a few minutes. The tiny model is random, so it is trained
+    whole (use_lora off): a LoRA adapter on frozen random weights cannot learn the THINK shape in
+    minutes; the real model takes the same steps with LoRA (README, "Training")."""
+    return {
+        "kind": "workflow",
+        "metadata": {"source": "c64ft demo"},
+        "gpu_smoke": {"allow_cpu": True, "matrix_size": 256},
+        "build_datasets": {"model_path": MODEL, "block_size": 256, "stride": 32,
+                           "min_chunk_tokens": 64, "min_dapt_chunks": 20,
+                           "strict_thinking_contract": False},
+        "train": {"model_path": MODEL, "output_dir": "models/tiny-c64", "allow_cpu": True,
+                  "phase": "sft", "use_lora": False, "max_steps": 500, "batch_size": 4,
+                  "grad_accum": 1, "learning_rate": 0.003, "max_length": 1024,
+                  "gradient_checkpointing": False, "logging_steps": 25, "save_steps": 250,
+                  "eval_steps": 250},
+        "validate_reasoning": {"allow_cpu": True},
+    }  # fmt: skip
+
+
+def prepare_workspace(workspace: Path) -> None:
+    """The sample corpus in c64_docs/ and the tiny model in models/, unless already there."""
+    docs = workspace / "c64_docs"
+    if not docs.exists():
+        shutil.copytree(Path(str(files("c64ft") / "sample_corpus")), docs)
+        console.print(f"copied the sample corpus to {docs}")
+    if not (workspace / MODEL / "config.json").is_file():
+        from core.tiny_model import make_tiny_model
+
+        make_tiny_model(workspace / MODEL)
+        console.print(f"built the tiny model in {workspace / MODEL}")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def local_service(workspace: Path):
+    """The API and a gpu and a cpu worker on a free port, logging under data/logs/demo/;
+    yields the API's URL and stops them all on the way out."""
+    port = _free_port()
+    logs = workspace / "data" / "logs" / "demo"
+    logs.mkdir(parents=True, exist_ok=True)
+    allowed = [*get_settings().allowed_base_models, MODEL]
+    env = os.environ | {"C64FT_WORKSPACE": str(workspace),
+                        "C64FT_ALLOWED_BASE_MODELS": json.dumps(allowed)}  # fmt: skip
+    me = [sys.executable, "-m", "c64ft"]
+    children = start_all({
+        "api": [*me, "serve", "--port", str(port)],
+        "worker-gpu": [*me, "worker", "--queues", "gpu"],
+        "worker-cpu": [*me, "worker", "--queues", "cpu"],
+    }, env=env, log_dir=logs)  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_ready(url, children, logs)
+        yield url
+    finally:
+        console.print("stopping the service")
+        stop_all(children)
+
+
+def _wait_ready(url: str, children: dict, logs: Path) -> None:
+    """Until /health answers ok with both workers alive."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    with console.status(f"starting the API and two workers (logs: {logs})"):
+        while time.monotonic() < deadline:
+            if dead := [name for name, child in children.items() if child.poll() is not None]:
+                raise RuntimeError(f"{', '.join(dead)} exited at start; see {logs}")
+            try:
+                health = httpx.get(f"{url}/health", timeout=2).json()
+                if health.get("status") == "ok" and health.get("workers", 0) >= len(children) - 1:
+                    return
+            except (httpx.HTTPError, ValueError):
+                pass
+            time.sleep(0.5)
+    raise RuntimeError(f"the service did not start in {START_TIMEOUT_S:.0f} s; see {logs}")
+
+
+def follow(http: httpx.Client, workflow_id: str) -> dict[str, Any]:
+    """A progress bar per step until the workflow ends; returns the workflow."""
+    steps = api_client.read_job(http, workflow_id)["spec"]["steps"]
+    columns = (TextColumn("{task.description:<20}"), BarColumn(), TextColumn("{task.fields[note]}"),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=console) as progress:
+        bars = {step: progress.add_task(step, total=1.0, note="waiting") for step in steps}
+        shown: dict[str, str] = {}
+        while True:
+            workflow = api_client.read_job(http, workflow_id)
+            for entry in (workflow["result"] or {}).get("steps", []):
+                child = api_client.read_job(http, entry["job_id"])
+                note = f"{child['status']}" + (f" · {child['stage']}" if child["stage"] else "")
+                fraction = child["progress"]["fraction"] or 0.0
+                done = child["status"] == "succeeded"
+                progress.update(bars[entry["step"]], completed=1.0 if done else fraction,
+                                note=note)  # fmt: skip
+                if shown.get(entry["step"]) != note and not console.is_terminal:
+                    console.print(f"{entry['step']}: {note}")  # a log line where no bar is drawn
+                shown[entry["step"]] = note
+            if workflow["status"] in api_client.TERMINAL:
+                return workflow
+            time.sleep(POLL_S)
+
+
+def report(http: httpx.Client, workflow: dict[str, Any], workspace: Path) -> bool:
+    """Print each step, where the reports are and the verdict; True only on PASS."""
+    result = workflow["result"] or {}
+    console.print(f"\nworkflow {workflow['id']}: {workflow['status']} "
+                  f"in {workflow['progress']['elapsed_s']:.0f} s")  # fmt: skip
+    for entry in result.get("steps", []):
+        console.print(f"  {entry['step']:<20} {entry['status']:<10} {entry['job_id']}"
+                      + (f"  ({entry['error']})" if entry["error"] else ""))  # fmt: skip
+    if workflow["error"]:
+        console.print(f"error: {workflow['error']['message']}\nhint: {workflow['error']['hint']}")
+    reports = result.get("reports", {})
+    for name in ("datasets", "reasoning"):
+        if reports.get(name):
+            console.print(f"{name} report: {workspace / reports[name]}")
+    if reports.get("model"):
+        console.print(f"trained model: {', '.join(str(workspace / p) for p in reports['model'].values())}")
+    verdict = result.get("verdict")
+    validation = next((s for s in result.get("steps", []) if s["step"] == "validate_reasoning"), None)
+    if validation and verdict:
+        rates = api_client.read_job(http, validation["job_id"])["result"]["rates"]
+        console.print("reasoning contract: " + ", ".join(f"{k} {v}" for k, v in rates.items()))
+    console.print(f"verdict: {verdict or 'none (validation did not run)'}")
+    return workflow["status"] == "succeeded" and verdict == "PASS"

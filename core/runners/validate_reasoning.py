@@ -1,0 +1,132 @@
+"""Runner of `validate_reasoning`: generate from the exported model, measure the THINK contract,
+write the report; a model that misses the contract fails the job with the report kept."""
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from transformers import AutoTokenizer, Mistral3ForConditionalGeneration, set_seed
+
+from core.chat_template import DEFAULT_TEMPLATE, load_template
+from core.context import RunContext
+from core.errors import JobFailure
+from core.prompts import trained_system_prompt
+from core.publish import publishing_dir
+from core.reasoning.generate import Conversation, Limits, generate_turn
+from core.reasoning.metrics import measure_run, summarize
+from core.reasoning.report import FILES, write_files
+from core.specs.paths import relative, resolve
+from core.specs.validate_reasoning import ValidateReasoningSpec
+from core.training.device import Device, resolve_device
+
+CONTRACT_HINT = (
+    "The model does not keep the THINK contract. Check that training and validation use the "
+    "same chat template and system prompt (the defaults do), train SFT for more steps, and read "
+    "the transcripts under raw/ to see where the shape breaks."
+)
+
+
+def run(spec: ValidateReasoningSpec, ctx: RunContext) -> dict[str, Any]:
+    workspace = ctx.workspace
+    model_path = resolve(workspace, spec.model_path)
+    adapter = resolve(workspace, spec.adapter_path) if spec.adapter_path else None
+    output = resolve(workspace, spec.output_dir or f"results/reasoning_validation/{ctx.run_id}")
+    device = resolve_device(spec, ctx)
+    ctx.set_stage("load", f"loading {spec.model_path} on {device.name} ({device.precision})")
+    model, tokenizer, template_source = _load(spec, model_path, adapter, device, workspace)
+    system = spec.system_prompt or trained_system_prompt(model_path, adapter)
+    conversations = _conversations(spec, system)
+    limits = Limits(spec.max_new_tokens, spec.ctx_size, spec.batch_size, spec.run_timeout_s)
+    _generate_all(model, tokenizer, conversations, limits, spec.seeds, ctx)
+
+    ctx.set_stage("report", "measuring the THINK contract")
+    runs = [measure_run(c.run_type, c.prompt_id, c.seed, c.replies) for c in conversations]
+    summary = summarize(runs, spec.thresholds.model_dump())
+    report = {
+        "verdict": "PASS" if summary["passed"] else "FAIL",
+        **summary,
+        "output_dir": relative(workspace, output),
+        "files": {name: f"{relative(workspace, output)}/{file}" for name, file in FILES.items()},
+        "model": {"model_path": spec.model_path, "adapter_path": spec.adapter_path,
+                  "chat_template": template_source,
+                  "chat_template_sha256": _sha256(tokenizer.chat_template),
+                  "system_prompt_sha256": _sha256(system)},
+        "decoding": {"greedy": True, "max_new_tokens": spec.max_new_tokens,
+                     "ctx_size": spec.ctx_size, "seeds": spec.seeds},
+        "device": {"name": device.name, "precision": device.precision},
+        "stops": _stops(conversations),
+    }  # fmt: skip
+    with publishing_dir(output) as staging:
+        write_files(staging, report, conversations, runs)
+    ctx.event(f"{report['verdict']}: {summary['rates']}", data={"output_dir": report["output_dir"]})
+    if not summary["passed"]:
+        raise JobFailure("reasoning_contract_failed", "; ".join(summary["failing"]),
+                         hint=CONTRACT_HINT, result=report)  # fmt: skip
+    return report
+
+
+def _load(spec, model_path: Path, adapter: Path | None, device: Device, workspace: Path):
+    """Model (with the adapter applied), tokenizer padding on the left, and where the chat
+    template came from: the spec's file, the one saved with the model, or the project's."""
+    tokenizer = AutoTokenizer.from_pretrained(adapter or model_path)
+    tokenizer.padding_side = "left"  # generation continues every row at its right end
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if spec.chat_template_path:
+        tokenizer.chat_template = load_template(resolve(workspace, spec.chat_template_path))
+        source = spec.chat_template_path
+    elif tokenizer.chat_template:
+        source = f"{relative(workspace, adapter or model_path)} (saved with the model)"
+    else:
+        tokenizer.chat_template = load_template(DEFAULT_TEMPLATE)
+        source = "the project's Mistral-3 template"
+    model = Mistral3ForConditionalGeneration.from_pretrained(model_path, dtype=device.dtype)
+    if adapter is not None:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, adapter)
+    return model.to(device.name).eval(), tokenizer, source
+
+
+def _conversations(spec: ValidateReasoningSpec, system: str) -> list[Conversation]:
+    """Every run: each single prompt, then each multi-turn conversation, once per seed."""
+    def start(run_type: str, prompt_id: str, seed: int, turns: list[str]) -> Conversation:
+        messages = [{"role": "system", "content": system}]
+        return Conversation(run_type, prompt_id, seed, turns, messages)
+
+    return [
+        conversation
+        for seed in spec.seeds
+        for conversation in (
+            [start("single", p.id, seed, [p.text]) for p in spec.single_prompts]
+            + [start("multi_turn", p.id, seed, list(p.turns)) for p in spec.multi_turn_prompts]
+        )
+    ]
+
+
+def _generate_all(model, tokenizer, conversations, limits: Limits, seeds, ctx) -> None:
+    """Turn by turn, in batches of conversations that share a seed."""
+    total = sum(len(c.user_turns) for c in conversations)
+    done = 0
+    for seed in seeds:
+        ctx.set_stage("generate", f"seed {seed}")
+        set_seed(seed)  # greedy decoding draws nothing; the seed is still set, as the seed did
+        pending = [c for c in conversations if c.seed == seed]
+        while pending := [c for c in pending if len(c.turns) < len(c.user_turns)]:
+            for start in range(0, len(pending), limits.batch_size):
+                batch = pending[start : start + limits.batch_size]
+                generate_turn(model, tokenizer, batch, limits, ctx)
+                done += len(batch)
+                ctx.progress(done / total, step=done, total=total)
+
+
+def _stops(conversations: list[Conversation]) -> dict[str, int]:
+    """How the replies ended (eos, max_new_tokens, ctx_size, timed_out): counts."""
+    counts: dict[str, int] = {}
+    for turn in (t for c in conversations for t in c.turns):
+        counts[turn.stop] = counts.get(turn.stop, 0) + 1
+    return counts
+
+
+def _sha256(text: str | None) -> str | None:
+    return hashlib.sha256(text.encode()).hexdigest() if text else None

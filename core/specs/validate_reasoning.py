@@ -1,0 +1,126 @@
+"""Spec of `validate_reasoning`, seed step 5: does the exported model keep the THINK contract?"""
+
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from core.specs.base import SpecBase
+from core.specs.paths import WorkspacePath
+
+PromptId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+PromptText = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+
+
+class SinglePrompt(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    id: PromptId = Field(description="Names the run in metrics.csv and raw/.")
+    text: PromptText
+
+
+class MultiTurnPrompt(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    id: PromptId = Field(description="Names the run in metrics.csv and raw/.")
+    turns: list[PromptText] = Field(
+        min_length=2,
+        max_length=8,
+        description="User turns; the model's own reply to each is fed back before the next.",
+    )
+
+
+class Thresholds(BaseModel):
+    """DESIGN.md's runtime contract: the least rate of runs that must keep each property."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    think_tag_rate: float = Field(0.95, ge=0, le=1, description="Single runs with [THINK].")
+    balanced_rate: float = Field(0.95, ge=0, le=1, description="Single runs, tags balanced.")
+    final_answer_rate: float = Field(
+        0.95, ge=0, le=1, description="Single runs with a non-empty answer after [/THINK]."
+    )
+    multi_turn_retained_rate: float = Field(
+        0.90, ge=0, le=1, description="Multi-turn runs keeping the shape in every assistant turn."
+    )
+
+
+DEFAULT_SINGLE = [
+    SinglePrompt(
+        id="vic_ii_border",
+        text="On the C64, which VIC-II register sets the border colour, and how do I make the "
+        "border black from BASIC?",
+    )
+]
+DEFAULT_MULTI_TURN = [
+    MultiTurnPrompt(
+        id="sid_voice_volume",
+        turns=[
+            "What does the SID chip do in the Commodore 64, and where are its registers?",
+            "Following on from that: how do I set the SID's master volume to the maximum?",
+        ],
+    )
+]
+
+
+class ValidateReasoningSpec(SpecBase):
+    kind: Literal["validate_reasoning"] = Field(
+        description="Generate from the exported model and measure the THINK contract (seed "
+        "step 5)."
+    )
+    model_path: WorkspacePath = Field(
+        "models/fine-tuned-merged",
+        description="A merged model folder (train's `<sft_output_dir>-merged`), or the base "
+        "model when `adapter_path` is set.",
+    )
+    adapter_path: WorkspacePath | None = Field(
+        None, description="A LoRA adapter folder (a train output) applied to `model_path`."
+    )
+    seeds: list[int] = Field(
+        [11, 22, 33], min_length=1, max_length=16, description="Each prompt runs once per seed."
+    )
+    max_new_tokens: int = Field(192, ge=1, le=8192, description="Longest reply per turn.")
+    ctx_size: int = Field(
+        4096,
+        ge=64,
+        le=262_144,
+        description="Context window of the runtime: a reply is cut where the conversation "
+        "would outgrow it.",
+    )
+    single_prompts: list[SinglePrompt] = Field(
+        default_factory=lambda: list(DEFAULT_SINGLE), max_length=64
+    )
+    multi_turn_prompts: list[MultiTurnPrompt] = Field(
+        default_factory=lambda: list(DEFAULT_MULTI_TURN), max_length=64
+    )
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    system_prompt: Annotated[str, StringConstraints(max_length=20_000)] | None = Field(
+        None,
+        description="Default: the system prompt the model was trained with "
+        "(`c64ft_system_prompt.txt` of the model or adapter folder), else the model's "
+        "SYSTEM_PROMPT.txt followed by the C64 block (DESIGN.md).",
+    )
+    chat_template_path: WorkspacePath | None = Field(
+        None,
+        description="Jinja chat template; default the one saved with the model (training's), "
+        "else the project's Mistral-3 template.",
+    )
+    batch_size: int = Field(8, ge=1, le=256, description="Conversations generated together.")
+    run_timeout_s: float = Field(
+        600, gt=0, le=86_400, description="Longest one generation batch may take; cut-off "
+        "replies are marked `timed_out` in raw/ and measured as they are."
+    )  # fmt: skip
+    precision: Literal["bf16", "fp16", "auto"] = Field(
+        "bf16", description="bf16 falls back to fp16 where unsupported; the CPU runs fp32."
+    )
+    allow_cpu: bool = Field(False, description="Generate on the CPU when the worker has no GPU.")
+    output_dir: WorkspacePath | None = Field(
+        None, description="Where the reports go; default `results/reasoning_validation/<job id>`."
+    )
+
+    @model_validator(mode="after")
+    def _distinct_prompts(self) -> Self:
+        ids = [p.id for p in self.single_prompts] + [p.id for p in self.multi_turn_prompts]
+        if not ids:
+            raise ValueError("give at least one single or multi-turn prompt")
+        if len(set(ids)) != len(ids):
+            raise ValueError("prompt ids must be distinct (they name the runs)")
+        if len(set(self.seeds)) != len(self.seeds):
+            raise ValueError("seeds must be distinct")
+        return self
