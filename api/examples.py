@@ -51,4 +51,41 @@ JOB_EXAMPLES = {
             "gradient_checkpointing": False,
         },
     },
+    "validate_reasoning": {
+        "summary": "validate_reasoning: the merged model from train's defaults, 3 seeds",
+        "value": {"kind": "validate_reasoning"},
+    },
+    "validate_reasoning_adapter": {
+        "summary": "validate_reasoning: base model + adapter, own prompts, stricter thresholds",
+        "value": {
+            "kind": "validate_reasoning",
+            "model_path": "models/Ministral-3-8B-Thinking",
+            "adapter_path": "models/fine-tuned",
+            "single_prompts": [
+                {"id": "raster_irq", "text": "How do I set up a raster interrupt on the C64?"}
+            ],
+            "multi_turn_prompts": [
+                {
+                    "id": "cia_timer",
+                    "turns": [
+                        "What can the CIA timers be used for?",
+                        "Show me how to start timer A in one-shot mode.",
+                    ],
+                }
+            ],
+            "thresholds": {"multi_turn_retained_rate": 0.95},
+        },
+    },
+    "workflow": {
+        "summary": "workflow: smoke, datasets, DAPT + SFT, validation, with the seed's defaults",
+        "value": {"kind": "workflow"},
+    },
+    "workflow_sft_only": {
+        "summary": "workflow: datasets and SFT only, then validation (no GPU smoke, no DAPT)",
+        "value": {
+            "kind": "workflow",
+            "steps": ["build_datasets", "train", "validate_reasoning"],
+            "train": {"phase": "sft", "max_steps": 400},
+        },
+    },
 }

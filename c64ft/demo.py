@@ -151,9 +151,13 @@ def report(http: httpx.Client, workflow: dict[str, Any], workspace: Path) -> boo
         if reports.get(name):
             console.print(f"{name} report: {workspace / reports[name]}")
     if reports.get("model"):
-        console.print(f"trained model: {', '.join(str(workspace / p) for p in reports['model'].values())}")
+        console.print(
+            f"trained model: {', '.join(str(workspace / p) for p in reports['model'].values())}"
+        )
     verdict = result.get("verdict")
-    validation = next((s for s in result.get("steps", []) if s["step"] == "validate_reasoning"), None)
+    validation = next(
+        (s for s in result.get("steps", []) if s["step"] == "validate_reasoning"), None
+    )
     if validation and verdict:
         rates = api_client.read_job(http, validation["job_id"])["result"]["rates"]
         console.print("reasoning contract: " + ", ".join(f"{k} {v}" for k, v in rates.items()))

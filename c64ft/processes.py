@@ -10,7 +10,10 @@ STOP_GRACE_S = 15.0
 
 
 def start_all(
-    commands: dict[str, list[str]], *, env: dict[str, str] | None = None, log_dir: Path | None = None
+    commands: dict[str, list[str]],
+    *,
+    env: dict[str, str] | None = None,
+    log_dir: Path | None = None,
 ) -> dict[str, subprocess.Popen]:
     """Start every command, each in its own session (Ctrl-C reaches us only: we stop them in
     order); with `log_dir`, each writes to `<log_dir>/<name>.log` instead of this terminal."""

@@ -107,7 +107,7 @@ def _validate_problems(
 
 def _workflow_problems(spec: WorkflowSpec, workspace: Path) -> list[InputProblem]:
     """Each step's problems, named `<step>.<field>`; what an earlier step makes is not missing."""
-    produced = set(spec.train.exported_model()) if "train" in spec.steps and spec.train else set()
+    produced = {p for p in spec.train.exported_model() if p} if spec.train else set()
     problems = []
     for step in spec.step_specs():
         found = (_validate_problems(step, workspace, produced)
@@ -158,11 +158,11 @@ def preflight(spec: SpecBase) -> list[Check]:
     """Every check that can be made without queueing: the spec, its inputs, who would run it."""
     checks = [Check(name="spec", status="pass", message="the spec is valid; defaults filled in")]
     checks += [Check(name=p.param, status="fail", message=p.message) for p in input_problems(spec)]
-    workflow = isinstance(spec, WorkflowSpec)
-    built = workflow and "build_datasets" in spec.steps  # its train step has no datasets yet
+    steps = spec.step_specs() if isinstance(spec, WorkflowSpec) else [spec]
+    built = any(isinstance(step, BuildDatasetsSpec) for step in steps)  # no datasets yet
     failed = any(c["status"] == "fail" for c in checks)
-    for step in spec.step_specs() if isinstance(spec, WorkflowSpec) else [spec]:
-        prefix = f"{step.kind}." if workflow else ""
+    for step in steps:
+        prefix = f"{step.kind}." if step is not spec else ""
         for check in _step_checks(step, failed, built):
             checks.append(check | {"name": prefix + check["name"]})  # type: ignore[typeddict-item]
     return checks
@@ -174,8 +174,8 @@ def _step_checks(spec: SpecBase, failed: bool, built: bool) -> list[Check]:
     if isinstance(spec, BuildDatasetsSpec) and (summary := _source_summary(spec)):
         checks.append(summary)
     if isinstance(spec, TrainSpec) and built:
-        checks.append(Check(name="plan", status="pass",
-                            message="the build_datasets step makes the datasets first"))  # fmt: skip
+        message = "the build_datasets step makes the datasets first"
+        checks.append(Check(name="plan", status="pass", message=message))
     elif isinstance(spec, TrainSpec) and not failed:
         checks.append(_train_plan(spec))
     queue = KINDS[spec.kind].queue

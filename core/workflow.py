@@ -36,7 +36,7 @@ class StepLink:
 def step_link(job: Job) -> StepLink | None:
     if job.parent_id is None:
         return None
-    steps = store.get_job(job.parent_id).spec["steps"]
+    steps: list[str] = store.get_job(job.parent_id).spec["steps"]
     return StepLink(job.parent_id, job.kind, steps.index(job.kind), len(steps))
 
 
@@ -67,7 +67,8 @@ def advance(workflow_id: str, send: Callable[[Job], Any]) -> None:
             return
         spec = WorkflowSpec.model_validate(workflow.spec)
         query = select(Job).where(Job.parent_id == workflow_id)
-        children = sorted(session.exec(query), key=lambda c: spec.steps.index(c.kind))
+        order: list[str] = list(spec.steps)
+        children = sorted(session.exec(query), key=lambda c: order.index(c.kind))
         started = _decide(session, workflow, spec, children)
     if started is not None:
         send(started)
@@ -135,7 +136,7 @@ def _finish(session: Session, workflow: Job, spec: WorkflowSpec, children: list[
         stopped = {"type": "workflow_stopped", "message": f"not run: {reason}", "hint": None,
                    "param": None, "stage": None}  # fmt: skip
         store.apply_transition(session, child, S.cancelled, error=stopped)
-        _event(session, child, stopped["message"])
+        _event(session, child, f"not run: {reason}")
         children.append(child)
     if outcome == S.cancelled and workflow.status == S.running:
         store.apply_transition(session, workflow, S.cancelling, cancel_requested_at=utcnow())
@@ -161,7 +162,7 @@ def summary(spec: WorkflowSpec, children: list[Job]) -> dict[str, Any]:
     reports: dict[str, Any] = {}
     verdict = None
     for child in children:
-        if child.kind == "build_datasets" and child.status == S.succeeded:
+        if child.kind == "build_datasets" and child.status == S.succeeded and spec.build_datasets:
             reports["datasets"] = f"{spec.build_datasets.output_dir}/validation_report.md"
         if child.kind == "train" and child.status == S.succeeded:
             reports["model"] = (child.result or {}).get("artifacts")

@@ -21,12 +21,13 @@ OVERVIEW_CHARS = 320
 MAX_ADDRESSES = 8
 
 
-def _take(sentences: list[str], limit: int) -> tuple[str, list[str]]:
-    """Leading sentences up to `limit` characters (at least one); returns them and the rest."""
+def _take(parts: list[str], limit: int, sep: str = " ") -> tuple[str, list[str]]:
+    """Leading parts (sentences, lines) joined up to `limit` characters, at least one; returns
+    them and the rest."""
     taken: list[str] = []
-    while sentences and (not taken or len(" ".join(taken + sentences[:1])) <= limit):
-        taken.append(sentences.pop(0))
-    return " ".join(taken), sentences
+    while parts and (not taken or len(sep.join(taken + parts[:1])) <= limit):
+        taken.append(parts.pop(0))
+    return sep.join(taken), parts
 
 
 def _turn(task: str, topic: str, key: str, answer: str, question: str | None = None):
@@ -36,24 +37,24 @@ def _turn(task: str, topic: str, key: str, answer: str, question: str | None = N
     ]
 
 
-def _explain(topic: str, text: str, key: str) -> list[dict] | None:
-    answer, _ = _take(content.sentences(text), ANSWER_CHARS)
+def _explain(topic: str, text: str, key: str, chars: int) -> list[dict] | None:
+    answer, _ = _take(content.sentences(text), chars)
     return _turn("explain", topic, key, answer) if answer else None
 
 
-def _address_map(topic: str, text: str, key: str) -> list[dict] | None:
+def _address_map(topic: str, text: str, key: str, chars: int) -> list[dict] | None:
     found = content.addresses(text)[:MAX_ADDRESSES]
     if len(found) < 2:
         return None
-    lines = "\n".join(f"- {address}: {context}" for address, context in found)
+    lines, _ = _take([f"- {address}: {context}" for address, context in found], chars, "\n")
     return _turn("address_map", topic, key, f"The addresses involved in {topic}:\n{lines}")
 
 
-def _follow_up(topic: str, text: str, key: str) -> list[dict] | None:
-    overview, rest = _take(content.sentences(text), OVERVIEW_CHARS)
+def _follow_up(topic: str, text: str, key: str, chars: int) -> list[dict] | None:
+    overview, rest = _take(content.sentences(text), min(OVERVIEW_CHARS, chars))
     if not rest:
         return None
-    detail, _ = _take(rest, ANSWER_CHARS)
+    detail, _ = _take(rest, chars)
     code = content.code_lines(text)[:3]
     if code:
         detail += "\nFor example:\n" + "\n".join(code)
@@ -65,14 +66,16 @@ def _follow_up(topic: str, text: str, key: str) -> list[dict] | None:
 BUILDERS = (("explain", _explain), ("address_map", _address_map), ("follow_up", _follow_up))
 
 
-def examples_for_page(page: dict, system: str, split: str, limit: int) -> list[dict[str, Any]]:
-    """Up to `limit` examples from one page of technical content."""
+def examples_for_page(
+    page: dict, system: str, split: str, limit: int, chars: int = ANSWER_CHARS
+) -> list[dict[str, Any]]:
+    """Up to `limit` examples from one page of technical content, answers up to `chars` long."""
     topic, body = content.split_heading(page["text"], page["title"])
     base = f"{page['doc_id']}-p{page['page_number']:04d}"
     refs = [{"source_file": page["source_file"], "page_number": page["page_number"]}]
     examples: list[dict[str, Any]] = []
     for name, build in BUILDERS:
-        turns = build(topic, body, f"{base}-{name}")
+        turns = build(topic, body, f"{base}-{name}", chars)
         if turns and len(examples) < limit:
             examples.append({
                 "id": f"{base}-{name}", "doc_id": page["doc_id"],
@@ -94,7 +97,9 @@ def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict
             skipped[reason] += 1
         else:
             split = splits[page["doc_id"]]
-            examples[split] += examples_for_page(page, system, split, spec.max_examples_per_page)
+            examples[split] += examples_for_page(
+                page, system, split, spec.max_examples_per_page, spec.answer_chars
+            )
         if done % 200 == 0 or done == len(pages):
             tracker.advance(done, len(pages))
     with publishing_dir(paths.sft_dir) as folder:

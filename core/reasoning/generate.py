@@ -55,7 +55,8 @@ class CancelCheck(StoppingCriteria):
 
     def __call__(self, input_ids: torch.LongTensor, scores: Any, **kwargs) -> torch.BoolTensor:
         stop = self.ctx.cancel_requested.is_set()
-        return torch.full((input_ids.shape[0],), stop, dtype=torch.bool, device=input_ids.device)
+        rows = input_ids.shape[0]
+        return torch.full((rows,), stop, dtype=torch.bool, device=input_ids.device)  # type: ignore[return-value]
 
 
 def generate_turn(model, tokenizer, batch: list[Conversation], limits: Limits, ctx) -> None:
@@ -64,8 +65,10 @@ def generate_turn(model, tokenizer, batch: list[Conversation], limits: Limits, c
         conversation.messages.append(
             {"role": "user", "content": conversation.user_turns[len(conversation.turns)]}
         )
-    prompts = [tokenizer.apply_chat_template(c.messages, tokenize=False,
-                                             add_generation_prompt=True) for c in batch]  # fmt: skip
+    prompts = [
+        tokenizer.apply_chat_template(c.messages, tokenize=False, add_generation_prompt=True)
+        for c in batch
+    ]
     # The rendering starts with the BOS token already: the tokenizer must not add another.
     encoded = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
     lengths = encoded.attention_mask.sum(dim=1).tolist()

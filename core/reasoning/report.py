@@ -1,4 +1,4 @@
-"""The files of a reasoning validation: metrics.csv, summary.md, report.json and raw/ transcripts."""
+"""The files of a reasoning validation: metrics.csv, summary.md, report.json, raw/ transcripts."""
 
 import csv
 import json

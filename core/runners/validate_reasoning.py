@@ -80,7 +80,7 @@ def _load(spec, model_path: Path, adapter: Path | None, device: Device, workspac
     else:
         tokenizer.chat_template = load_template(DEFAULT_TEMPLATE)
         source = "the project's Mistral-3 template"
-    model = Mistral3ForConditionalGeneration.from_pretrained(model_path, dtype=device.dtype)
+    model: Any = Mistral3ForConditionalGeneration.from_pretrained(model_path, dtype=device.dtype)
     if adapter is not None:
         from peft import PeftModel
 
@@ -90,6 +90,7 @@ def _load(spec, model_path: Path, adapter: Path | None, device: Device, workspac
 
 def _conversations(spec: ValidateReasoningSpec, system: str) -> list[Conversation]:
     """Every run: each single prompt, then each multi-turn conversation, once per seed."""
+
     def start(run_type: str, prompt_id: str, seed: int, turns: list[str]) -> Conversation:
         messages = [{"role": "system", "content": system}]
         return Conversation(run_type, prompt_id, seed, turns, messages)

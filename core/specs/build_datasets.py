@@ -60,6 +60,13 @@ class BuildDatasetsSpec(SpecBase):
         le=3,
         description="SFT examples made from one page (explain, address map, two-turn follow-up).",
     )
+    answer_chars: int = Field(
+        900,
+        ge=100,
+        le=20_000,
+        description="Longest SFT answer, in characters, cut at a sentence (or address) boundary. "
+        "A small model learns the THINK shape faster from short answers.",
+    )
     strict_thinking_contract: bool = Field(
         True, description="Fail the job when the validation report has any warning."
     )

@@ -61,8 +61,7 @@ DEFAULT_MULTI_TURN = [
 
 class ValidateReasoningSpec(SpecBase):
     kind: Literal["validate_reasoning"] = Field(
-        description="Generate from the exported model and measure the THINK contract (seed "
-        "step 5)."
+        description="Generate from the exported model and measure the THINK contract (seed step 5)."
     )
     model_path: WorkspacePath = Field(
         "models/fine-tuned-merged",

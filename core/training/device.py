@@ -24,8 +24,11 @@ class Device:
 class DeviceRequest(Protocol):
     """The fields of a train or validate_reasoning spec that choose the device."""
 
-    allow_cpu: bool
-    precision: str
+    @property
+    def allow_cpu(self) -> bool: ...
+
+    @property
+    def precision(self) -> str: ...
 
 
 def resolve_device(spec: DeviceRequest, ctx: RunContext) -> Device:

@@ -27,8 +27,8 @@ def test_validation_spec_errors_name_the_field(client):
 
 
 def test_a_workflow_step_problem_names_the_step_and_field(client):
-    found = detail(client.post("/jobs", json={"kind": "workflow",
-                                              "train": {"model_path": "models/other"}}))  # fmt: skip
+    body = {"kind": "workflow", "train": {"model_path": "models/other"}}
+    found = detail(client.post("/jobs", json=body))
     assert ["body", "train", "model_path"] in [d["loc"] for d in found]
     assert any("base model policy" in d["msg"] for d in found)
     found = detail(client.post("/jobs", json={"kind": "workflow", "steps": ["train"],
@@ -44,8 +44,8 @@ def test_the_model_a_train_step_exports_is_not_required_at_submission(
     for folder in ("models/tiny-ministral3", "data/processed"):
         shutil.copytree(sample_workspace / folder, SESSION_WORKSPACE / folder, dirs_exist_ok=True)
     settings_env(allowed_base_models=json.dumps(["models/tiny-ministral3", "models/broken"]))
-    body = {"kind": "workflow", "steps": ["train", "validate_reasoning"],
-            "train": {"model_path": "models/tiny-ministral3", "output_dir": "models/wf"}}  # fmt: skip
+    train = {"model_path": "models/tiny-ministral3", "output_dir": "models/wf"}
+    body = {"kind": "workflow", "steps": ["train", "validate_reasoning"], "train": train}
     dry = client.post("/jobs?dry_run=true", json=body)
     assert dry.status_code == 200, dry.text
     assert dry.json()["queue"] == "workflow"

@@ -170,6 +170,7 @@ def test_the_reaper_advances_a_workflow_whose_step_ended_without_advancing_it():
     assert execution.execute_job(smoke.id, worker="test") == S.succeeded  # then the worker died
     resent = Sent()
     recovery.reap(send=resent, queue_depth=lambda queue: 1)
-    assert [j.kind for j in resent.jobs] == ["build_datasets"]
+    mine = [j for j in resent.jobs if j.parent_id == workflow_id]  # others may be open too
+    assert [j.kind for j in mine] == ["build_datasets"]
     assert store.get_job(workflow_id).status == S.running
     assert "step 2/2 build_datasets" in journal.list_events(workflow_id)[0][-1].message

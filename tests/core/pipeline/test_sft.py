@@ -80,3 +80,18 @@ def test_jsonl_examples_skip_front_matter(workspace):
     assert len(rows) == counts["sft_examples"]["total"] == 9
     assert all(set(r) == {"id", "doc_id", "messages", "source_refs", "split"} for r in rows)
     assert all(r["source_refs"][0]["page_number"] >= 3 for r in rows)
+
+
+def test_answers_are_cut_at_a_sentence_or_address_within_answer_chars(tmp_path):
+    page = {"doc_id": "doc-x", "source_file": "x.pdf", "page_number": 3, "title": "X",
+            "text": "Raster interrupts\n" + technical_page(random.Random(1))}  # fmt: skip
+    full = examples_for_page(page, "system", "train", limit=3)
+    short = examples_for_page(page, "system", "train", limit=3, chars=200)
+    answers = [[think_shape(m["content"]).answer for m in example["messages"][2::2]]
+               for example in (full[0], short[0], full[1], short[1])]  # fmt: skip
+    (explain,), (explain_short,), (addresses,), (addresses_short,) = answers
+    assert explain.startswith(explain_short) and len(explain_short) <= 200 < len(explain)
+    heading, *lines = addresses_short.split("\n")
+    assert addresses.startswith(addresses_short) and len("\n".join(lines)) <= 200
+    assert all(line.startswith("- $") for line in lines)
+    assert short[2]["messages"][4]["content"].count("[THINK]") == 1  # the follow-up keeps its shape

@@ -36,7 +36,9 @@ def failure(workspace, **fields) -> JobFailure:
 
 def test_the_untrained_model_fails_the_contract_with_every_file_written(workspace):
     error = failure(workspace)
-    assert error.type == "reasoning_contract_failed" and "think_tag_rate 0.0 < 0.95" in error.message
+    assert (
+        error.type == "reasoning_contract_failed" and "think_tag_rate 0.0 < 0.95" in error.message
+    )
     report = error.result
     assert report["verdict"] == "FAIL" and report["passed"] is False
     assert report["files"]["summary"] == "results/check/summary.md"

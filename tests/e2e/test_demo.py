@@ -1,0 +1,46 @@
+"""The README quick start: `c64ft demo` in an empty folder starts its own service, runs the
+whole workflow on the tiny model, and passes the reasoning contract; the untrained tiny model,
+validated the same way, fails it."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+
+def test_the_demo_passes_in_an_empty_folder_and_the_untrained_model_fails(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("C64FT_")}
+    demo = subprocess.run([sys.executable, "-m", "c64ft", "demo"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=1200)  # fmt: skip
+    output = demo.stdout + demo.stderr
+    logs = "\n".join(p.read_text() for p in (tmp_path / "data/logs/demo").glob("*.log"))
+    assert demo.returncode == 0, output + logs
+    assert "verdict: PASS" in output
+    assert (tmp_path / "c64_docs/vic_ii.pdf").is_file()  # the sample corpus, copied
+
+    database = sqlite3.connect(tmp_path / "data/c64ft.db")
+    (workflow_id, status, result), = database.execute(
+        "SELECT id, status, result FROM job WHERE kind = 'workflow'").fetchall()  # fmt: skip
+    assert status == "succeeded"
+    children = database.execute(
+        "SELECT kind, status FROM job WHERE parent_id = ? ORDER BY created_at", (workflow_id,)
+    ).fetchall()
+    assert children == [("gpu_smoke", "succeeded"), ("build_datasets", "succeeded"),
+                        ("train", "succeeded"), ("validate_reasoning", "succeeded")]  # fmt: skip
+    result = json.loads(result)
+    assert result["verdict"] == "PASS"
+    summary = tmp_path / result["reports"]["reasoning"]
+    assert summary.read_text().startswith("# Reasoning validation: PASS")
+    assert str(summary) in output and (tmp_path / result["reports"]["datasets"]).is_file()
+    report = json.loads((summary.parent / "report.json").read_text())
+    assert all(rate == 1.0 for rate in report["rates"].values()), report["rates"]
+
+    untrained = subprocess.run(
+        [sys.executable, "-m", "c64ft", "run", "validate_reasoning", "--allow-cpu",
+         "--model-path", "models/tiny-ministral3", "--output-dir", "results/untrained"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert untrained.returncode == 1, untrained.stderr
+    assert "reasoning_contract_failed" in untrained.stderr
+    assert "FAIL" in (tmp_path / "results/untrained/summary.md").read_text()
