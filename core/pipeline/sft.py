@@ -67,21 +67,27 @@ BUILDERS = (("explain", _explain), ("address_map", _address_map), ("follow_up", 
 
 
 def examples_for_page(
-    page: dict, system: str, split: str, limit: int, chars: int = ANSWER_CHARS
+    page: dict, system: str, split: str, limit: int, chars: int = ANSWER_CHARS, phrasings: int = 1
 ) -> list[dict[str, Any]]:
-    """Up to `limit` examples from one page of technical content, answers up to `chars` long."""
+    """Up to `limit` kinds of example from one page of technical content, answers up to `chars`
+    long, each in `phrasings` wordings (questions and traces picked anew; the first is `<id>`,
+    the others `<id>-v<n>`)."""
     topic, body = content.split_heading(page["text"], page["title"])
     base = f"{page['doc_id']}-p{page['page_number']:04d}"
     refs = [{"source_file": page["source_file"], "page_number": page["page_number"]}]
     examples: list[dict[str, Any]] = []
+    kinds = 0
     for name, build in BUILDERS:
-        turns = build(topic, body, f"{base}-{name}", chars)
-        if turns and len(examples) < limit:
-            examples.append({
-                "id": f"{base}-{name}", "doc_id": page["doc_id"],
-                "messages": [{"role": "system", "content": system}, *turns],
-                "source_refs": refs, "split": split,
-            })  # fmt: skip
+        if kinds == limit:
+            break
+        keys = [f"{base}-{name}"] + [f"{base}-{name}-v{n}" for n in range(1, phrasings)]
+        variants = [(key, build(topic, body, key, chars)) for key in keys]
+        kinds += bool(variants[0][1])
+        examples += [{
+            "id": key, "doc_id": page["doc_id"],
+            "messages": [{"role": "system", "content": system}, *turns],
+            "source_refs": refs, "split": split,
+        } for key, turns in variants if turns]  # fmt: skip
     return examples
 
 
@@ -98,7 +104,7 @@ def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict
         else:
             split = splits[page["doc_id"]]
             examples[split] += examples_for_page(
-                page, system, split, spec.max_examples_per_page, spec.answer_chars
+                page, system, split, spec.max_examples_per_page, spec.answer_chars, spec.phrasings
             )
         if done % 200 == 0 or done == len(pages):
             tracker.advance(done, len(pages))

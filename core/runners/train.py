@@ -114,7 +114,8 @@ def run(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
             raise JobCancelled(f"{phase.name} stopped at step {trainer.state.global_step}; "
                                "a checkpoint was saved")  # fmt: skip
         export.save_adapter(trainer, tokenizer, phase.output_dir, prompt)
-        report["artifacts"][f"{phase.name}_adapter"] = relative(workspace, phase.output_dir)
+        kind = "adapter" if spec.use_lora else "model"  # without LoRA the phase saves it whole
+        report["artifacts"][f"{phase.name}_{kind}"] = relative(workspace, phase.output_dir)
     if spec.merge_adapter and spec.use_lora and model is not None and "sft" in spec.phases:
         ctx.set_stage("merge", "merging the adapter into the base model")
         merged = resolve(workspace, f"{spec.output_of('sft')}-merged")

@@ -67,6 +67,13 @@ class BuildDatasetsSpec(SpecBase):
         description="Longest SFT answer, in characters, cut at a sentence (or address) boundary. "
         "A small model learns the THINK shape faster from short answers.",
     )
+    phrasings: int = Field(
+        1,
+        ge=1,
+        le=12,
+        description="Wordings of each SFT example (its question and trace picked anew, same "
+        "answer): more THINK-shaped examples from a small corpus.",
+    )
     strict_thinking_contract: bool = Field(
         True, description="Fail the job when the validation report has any warning."
     )

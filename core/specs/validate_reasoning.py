@@ -53,7 +53,7 @@ DEFAULT_MULTI_TURN = [
         id="sid_voice_volume",
         turns=[
             "What does the SID chip do in the Commodore 64, and where are its registers?",
-            "Following on from that: how do I set the SID's master volume to the maximum?",
+            "Can you go into more detail about its volume register?",
         ],
     )
 ]

@@ -95,3 +95,20 @@ def test_answers_are_cut_at_a_sentence_or_address_within_answer_chars(tmp_path):
     assert addresses.startswith(addresses_short) and len("\n".join(lines)) <= 200
     assert all(line.startswith("- $") for line in lines)
     assert short[2]["messages"][4]["content"].count("[THINK]") == 1  # the follow-up keeps its shape
+
+
+def test_phrasings_word_each_example_again_with_the_same_answer():
+    page = {"doc_id": "doc-x", "source_file": "x.pdf", "page_number": 3, "title": "X",
+            "text": "Raster interrupts\n" + technical_page(random.Random(1))}  # fmt: skip
+    once = examples_for_page(page, "system", "train", limit=2)
+    thrice = examples_for_page(page, "system", "train", limit=2, phrasings=3)
+    assert [e["id"] for e in thrice] == [
+        "doc-x-p0003-explain", "doc-x-p0003-explain-v1", "doc-x-p0003-explain-v2",
+        "doc-x-p0003-address_map", "doc-x-p0003-address_map-v1", "doc-x-p0003-address_map-v2",
+    ]  # fmt: skip
+    assert [thrice[0], thrice[3]] == once  # the first wording is the one without phrasings
+    explains = thrice[:3]
+    answers = {think_shape(e["messages"][2]["content"]).answer for e in explains}
+    wordings = {(e["messages"][1]["content"], think_shape(e["messages"][2]["content"]).trace)
+                for e in explains}  # fmt: skip
+    assert len(answers) == 1 and len(wordings) == 3
