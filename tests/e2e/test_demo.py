@@ -8,7 +8,10 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
 
+
+@pytest.mark.timeout(1200)  # about 5 minutes of CPU training, on a shared machine
 def test_the_demo_passes_in_an_empty_folder_and_the_untrained_model_fails(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("C64FT_")}
     demo = subprocess.run([sys.executable, "-m", "c64ft", "demo"], cwd=tmp_path, env=env,
