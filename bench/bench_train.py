@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from importlib.resources import files
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,12 +46,12 @@ def make_workspace() -> Path:
     from core.context import ConsoleContext
     from core.runners.build_datasets import run
     from core.specs.build_datasets import BuildDatasetsSpec
-    from core.tiny_model import make_tiny_model
+    from core.tiny_model import make_tiny_model, sample_corpus_dir
 
     workspace = Path(tempfile.mkdtemp(prefix="c64ft-bench-train-"))
     os.environ["C64FT_WORKSPACE"] = str(workspace)
     make_tiny_model(workspace / MODEL)
-    shutil.copytree(Path(str(files("c64ft") / "sample_corpus")), workspace / "c64_docs")
+    shutil.copytree(sample_corpus_dir(), workspace / "c64_docs")
     spec = BuildDatasetsSpec(
         kind="build_datasets", model_path=MODEL, block_size=256, stride=32,
         min_chunk_tokens=64, min_dapt_chunks=20,

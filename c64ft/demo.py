@@ -8,11 +8,9 @@ the reasoning verdict.
 import json
 import os
 import shutil
-import socket
 import sys
 import time
 from contextlib import contextmanager
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from c64ft import client as api_client
-from c64ft.processes import start_all, stop_all
+from c64ft.processes import free_port, start_all, stop_all
 from core.config import get_settings
 
 MODEL = "models/tiny-ministral3"
@@ -55,7 +53,9 @@ def prepare_workspace(workspace: Path) -> None:
     """The sample corpus in c64_docs/ and the tiny model in models/, unless already there."""
     docs = workspace / "c64_docs"
     if not docs.exists():
-        shutil.copytree(Path(str(files("c64ft") / "sample_corpus")), docs)
+        from core.tiny_model import sample_corpus_dir  # torch: only on a first run
+
+        shutil.copytree(sample_corpus_dir(), docs)
         console.print(f"copied the sample corpus to {docs}")
     if not (workspace / MODEL / "config.json").is_file():
         from core.tiny_model import make_tiny_model
@@ -64,17 +64,11 @@ def prepare_workspace(workspace: Path) -> None:
         console.print(f"built the tiny model in {workspace / MODEL}")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def local_service(workspace: Path):
     """The API and a gpu and a cpu worker on a free port, logging under data/logs/demo/;
     yields the API's URL and stops them all on the way out."""
-    port = _free_port()
+    port = free_port()
     logs = workspace / "data" / "logs" / "demo"
     logs.mkdir(parents=True, exist_ok=True)
     allowed = [*get_settings().allowed_base_models, MODEL]

@@ -2,11 +2,19 @@
 
 import os
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
 
 STOP_GRACE_S = 15.0
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def start_all(

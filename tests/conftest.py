@@ -57,14 +57,14 @@ def sample_workspace(tmp_path_factory, tiny_model) -> Path:
     """A workspace with the sample corpus, the tiny model and the datasets built from them.
     Tests that write copy it (`copy_workspace`) so they never see each other's outputs."""
     import shutil
-    from importlib.resources import files
 
     from core.runners.build_datasets import run
     from core.specs.build_datasets import BuildDatasetsSpec
+    from core.tiny_model import sample_corpus_dir
     from tests.recording import RecordingContext
 
     workspace = tmp_path_factory.mktemp("sample-workspace")
-    shutil.copytree(Path(str(files("c64ft") / "sample_corpus")), workspace / "c64_docs")
+    shutil.copytree(sample_corpus_dir(), workspace / "c64_docs")
     shutil.copytree(tiny_model, workspace / "models/tiny-ministral3")
     spec = BuildDatasetsSpec(
         kind="build_datasets", model_path="models/tiny-ministral3", block_size=256, stride=32,

@@ -2,10 +2,11 @@
 write the report; a model that misses the contract fails the job with the report kept."""
 
 import hashlib
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from transformers import AutoTokenizer, Mistral3ForConditionalGeneration, set_seed
+from transformers import Mistral3ForConditionalGeneration, set_seed
 
 from core.chat_template import DEFAULT_TEMPLATE, load_template
 from core.context import RunContext
@@ -18,6 +19,7 @@ from core.reasoning.report import FILES, write_files
 from core.specs.paths import relative, resolve
 from core.specs.validate_reasoning import ValidateReasoningSpec
 from core.training.device import Device, resolve_device
+from core.training.model import load_tokenizer
 
 CONTRACT_HINT = (
     "The model does not keep the THINK contract. Check that training and validation use the "
@@ -68,10 +70,8 @@ def run(spec: ValidateReasoningSpec, ctx: RunContext) -> dict[str, Any]:
 def _load(spec, model_path: Path, adapter: Path | None, device: Device, workspace: Path):
     """Model (with the adapter applied), tokenizer padding on the left, and where the chat
     template came from: the spec's file, the one saved with the model, or the project's."""
-    tokenizer = AutoTokenizer.from_pretrained(adapter or model_path)
+    tokenizer = load_tokenizer(adapter or model_path)
     tokenizer.padding_side = "left"  # generation continues every row at its right end
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
     if spec.chat_template_path:
         tokenizer.chat_template = load_template(resolve(workspace, spec.chat_template_path))
         source = spec.chat_template_path
@@ -123,10 +123,7 @@ def _generate_all(model, tokenizer, conversations, limits: Limits, seeds, ctx) -
 
 def _stops(conversations: list[Conversation]) -> dict[str, int]:
     """How the replies ended (eos, max_new_tokens, ctx_size, timed_out): counts."""
-    counts: dict[str, int] = {}
-    for turn in (t for c in conversations for t in c.turns):
-        counts[turn.stop] = counts.get(turn.stop, 0) + 1
-    return counts
+    return dict(Counter(turn.stop for c in conversations for turn in c.turns))
 
 
 def _sha256(text: str | None) -> str | None:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import httpx
 
+from c64ft.processes import free_port
+
 TERMINAL = {"succeeded", "failed", "cancelled"}
 # Fast clocks so that loss and recovery happen within seconds.
 FAST_CLOCKS = {
@@ -22,12 +24,6 @@ FAST_CLOCKS = {
     # the tiny model stands in for the 8B one in every end-to-end train test
     "C64FT_ALLOWED_BASE_MODELS": '["models/Ministral-3-8B-Thinking", "models/tiny-ministral3"]',
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until(predicate, timeout: float, what: str, interval: float = 0.1):

@@ -2,9 +2,8 @@
 
 import csv
 import json
-from importlib.resources import files
-from pathlib import Path
 
+from core.tiny_model import sample_corpus_dir
 from tests.conftest import copy_workspace
 from tests.e2e.service import wait_until
 
@@ -37,10 +36,6 @@ def test_validation_of_the_untrained_tiny_model_fails_with_every_file_written(
     assert stages.index("load") < stages.index("generate") < stages.index("report")
 
 
-def sample_corpus() -> Path:
-    return Path(str(files("c64ft") / "sample_corpus"))
-
-
 def steps(service, workflow):
     return [service.job(step["job_id"]) for step in workflow["result"]["steps"]]
 
@@ -50,7 +45,7 @@ def test_a_workflow_whose_dataset_step_fails_stops_there(redis_service, tiny_mod
     copy_workspace(tiny_model, service.workspace / MODEL)
     service.start_worker("gpu")
     service.start_worker("cpu")
-    copy_workspace(sample_corpus(), service.workspace / "c64_docs")
+    copy_workspace(sample_corpus_dir(), service.workspace / "c64_docs")
     # strict data contract + an unreachable example count: the build runs, then fails its check
     workflow = service.submit({
         "kind": "workflow",
