@@ -10,7 +10,11 @@ DEFAULT_BASE_MODEL = "models/Ministral-3-8B-Thinking"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="C64FT_", env_file=".env", extra="ignore")
+    # An empty variable means "the default": docker-compose.yml passes every C64FT_* through,
+    # set or not.
+    model_config = SettingsConfigDict(
+        env_prefix="C64FT_", env_file=".env", extra="ignore", env_ignore_empty=True
+    )
 
     workspace: Path = Field(Path("."), description="Root of c64_docs/, data/, models/, results/.")
     database_url: str = Field(

@@ -1,0 +1,187 @@
+"""docker-compose.yml, the NVIDIA override and .env.example, read by the real `docker-compose`."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from core.config import Settings
+from tests.deploy.containers import bash_block, compose, compose_env, new_project, readme_section
+
+SECTION = readme_section("Containers")
+MOUNTS = {"c64_docs", "data", "models", "results"}
+
+
+def _config(project: Path, *args: str) -> dict:
+    done = compose(project, *args, "config", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A copy of the compose files after the README's quick-start commands made .env there."""
+    folder = new_project(tmp_path_factory.mktemp("compose"))
+    subprocess.run(["bash", "-euc", bash_block(SECTION, "cp .env.example .env")], cwd=folder,
+                   env=compose_env(), check=True)  # fmt: skip
+    return folder
+
+
+@pytest.fixture(scope="module")
+def amd(project) -> dict:
+    return _config(project)["services"]
+
+
+@pytest.fixture(scope="module")
+def nvidia(project, tmp_path_factory) -> dict:
+    """The NVIDIA set-up as the README gives it: COMPOSE_FILE appended to the same .env."""
+    folder = new_project(tmp_path_factory.mktemp("compose-cuda"))
+    (folder / ".env").write_text((project / ".env").read_text())
+    subprocess.run(["bash", "-euc", bash_block(SECTION, "COMPOSE_FILE=")], cwd=folder,
+                   env=compose_env(), check=True)  # fmt: skip
+    return _config(folder)["services"]
+
+
+def test_services_and_queues(amd):
+    assert set(amd) == {"redis", "api", "worker-gpu", "worker-cpu"}
+    assert amd["worker-gpu"]["command"] == ["c64ft", "worker", "--queues", "gpu"]
+    assert amd["worker-cpu"]["command"] == ["c64ft", "worker", "--queues", "cpu"]
+    for name in ("api", "worker-gpu", "worker-cpu"):
+        assert amd[name]["depends_on"]["redis"]["condition"] == "service_healthy"
+        assert amd[name]["restart"] == "unless-stopped"
+
+
+def test_redis_persists_its_queue(amd, project):
+    redis = amd["redis"]
+    assert redis["command"][:3] == ["redis-server", "--appendonly", "yes"]
+    [volume] = redis["volumes"]
+    assert (volume["type"], volume["target"]) == ("volume", "/data")
+    assert volume["source"] in _config(project)["volumes"]
+    assert redis["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+
+
+def test_api_port_and_healthcheck(amd):
+    api = amd["api"]
+    [port] = api["ports"]
+    assert (port["target"], port["published"], port["host_ip"]) == (8000, "8000", "127.0.0.1")
+    assert "http://127.0.0.1:8000/health" in " ".join(api["healthcheck"]["test"])
+    assert api["build"]["dockerfile"] == "docker/api.Dockerfile"
+    assert api["environment"]["WEB_CONCURRENCY"] == "2"
+
+
+def test_gpu_worker_sees_the_amd_gpu_as_the_host_user(amd):
+    gpu = amd["worker-gpu"]
+    assert {(d["source"], d["target"]) for d in gpu["devices"]} == {
+        ("/dev/kfd", "/dev/kfd"), ("/dev/dri", "/dev/dri")
+    }  # fmt: skip
+    assert len(gpu["group_add"]) == 2
+    assert gpu["ipc"] == "host"
+    assert int(gpu["shm_size"]) >= 8 * 2**30
+    assert gpu["build"]["dockerfile"] == "docker/worker.Dockerfile"
+    assert "args" not in gpu["build"]  # the Dockerfile's default: the seed's ROCm image
+    assert "devices" not in amd["worker-cpu"] and "group_add" not in amd["worker-cpu"]
+
+
+def test_groups_are_the_host_numbers_from_env_or_the_names(project):
+    """The quick start writes VIDEO_GID/RENDER_GID from getent; unset, the names are used."""
+    written = dict(
+        line.split("=", 1) for line in (project / ".env").read_text().splitlines()
+        if line and not line.startswith("#")
+    )  # fmt: skip
+    groups = _config(project)["services"]["worker-gpu"]["group_add"]
+    assert groups == [written["VIDEO_GID"] or "video", written["RENDER_GID"] or "render"]
+    folder = new_project(project.parent / "names")
+    env = compose_env(LOCAL_UID="1000", LOCAL_GID="1000")
+    done = compose(folder, "config", "--format", "json", env=env)
+    assert json.loads(done.stdout)["services"]["worker-gpu"]["group_add"] == ["video", "render"]
+
+
+def test_every_container_runs_as_the_host_user(amd):
+    for name in ("api", "worker-gpu", "worker-cpu"):
+        assert amd[name]["user"] == f"{os.getuid()}:{os.getgid()}"
+
+
+def test_missing_host_ids_are_refused_with_the_fix(tmp_path):
+    done = compose(new_project(tmp_path), "config", env=compose_env())
+    assert done.returncode != 0
+    assert "set LOCAL_UID and LOCAL_GID to your ids" in done.stderr
+
+
+def test_workspace_folders_are_mounted(amd, project):
+    """The workers write data/, models/, results/; the API writes only its database in data/."""
+    writable = {"api": {"data"}, "worker-gpu": MOUNTS - {"c64_docs"}}
+    writable["worker-cpu"] = writable["worker-gpu"]
+    for name, written in writable.items():
+        mounts = {Path(v["target"]).name: v for v in amd[name]["volumes"]}
+        assert set(mounts) == MOUNTS
+        for folder, mount in mounts.items():
+            assert mount["type"] == "bind" and mount["source"] == str(project / folder)
+            assert mount["target"] == f"/workspace/{folder}"
+            assert "create_host_path" not in mount.get("bind", {})  # never made, as root, by Docker
+            assert bool(mount.get("read_only")) == (folder not in written), (name, folder)
+
+
+def test_every_setting_reaches_every_container(amd):
+    for name in ("api", "worker-gpu", "worker-cpu"):
+        env = amd[name]["environment"]
+        assert {f"C64FT_{field.upper()}" for field in Settings.model_fields} <= set(env)
+        assert env["C64FT_WORKSPACE"] == "/workspace"
+        assert env["C64FT_BROKER_URL"] == "redis://redis:6379/0"
+
+
+def test_the_containers_environment_gives_the_documented_defaults(amd, monkeypatch):
+    """Empty variables (compose passes every C64FT_* through) mean the defaults."""
+    for key, value in amd["worker-gpu"]["environment"].items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(Path("/"))  # no .env of the developer's
+    settings = Settings()
+    assert settings.workspace == Path("/workspace")
+    assert settings.database_url == "sqlite:////workspace/data/c64ft.db"
+    assert settings.api_token is None
+    assert settings.allowed_base_models == ["models/Ministral-3-8B-Thinking"]
+    assert settings.max_attempts == 3
+
+
+def test_env_example_lists_every_setting_and_parses(project, monkeypatch):
+    example = (project / ".env.example").read_text()
+    for field in Settings.model_fields:
+        assert f"C64FT_{field.upper()}" in example
+    # Every commented default, uncommented, reaches the containers and is a valid setting.
+    lines = [line[2:] for line in example.splitlines() if line.startswith("# C64FT_")]
+    (project / "uncommented.env").write_text((project / ".env").read_text() + "\n".join(lines))
+    env = _config(project, "--env-file", "uncommented.env")["services"]["api"]["environment"]
+    assert env["C64FT_ALLOWED_BASE_MODELS"] == '["models/Ministral-3-8B-Thinking"]'
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(Path("/"))
+    assert Settings().heartbeat_timeout_s == 60
+
+
+def test_nvidia_override_swaps_the_amd_devices_for_a_gpu_reservation(amd, nvidia):
+    gpu = nvidia["worker-gpu"]
+    assert "devices" not in gpu and "group_add" not in gpu
+    [reservation] = gpu["deploy"]["resources"]["reservations"]["devices"]
+    assert reservation["driver"] == "nvidia" and reservation["capabilities"] == ["gpu"]
+    for name in ("worker-gpu", "worker-cpu"):
+        base = nvidia[name]["build"]["args"]["BASE_IMAGE"]
+        assert base.startswith("pytorch/pytorch:") and "cuda" in base
+        assert nvidia[name]["image"] == "c64ft-worker:cuda"
+        for unchanged in ("command", "user", "environment"):
+            assert nvidia[name][unchanged] == amd[name][unchanged]
+        assert _mounted(nvidia[name]) == _mounted(amd[name])
+    for kept in ("ipc", "shm_size", "ulimits"):
+        assert gpu[kept] == amd["worker-gpu"][kept]
+
+
+def _mounted(service: dict) -> list[tuple]:
+    """The mounts, whatever folder the project was in."""
+    return [(Path(v["source"]).name, v["target"], v.get("read_only")) for v in service["volumes"]]
+
+
+def test_flower_only_behind_its_profile(project, amd):
+    assert "flower" not in amd
+    flower = _config(project, "--profile", "flower")["services"]["flower"]
+    assert flower["environment"]["CELERY_BROKER_URL"] == "redis://redis:6379/0"
+    assert flower["ports"][0]["host_ip"] == "127.0.0.1"
