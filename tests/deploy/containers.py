@@ -1,5 +1,6 @@
 """The container files and the README's container section, as the deploy tests read them."""
 
+import json
 import os
 import re
 import shlex
@@ -24,12 +25,20 @@ def readme_section(title: str) -> str:
 
 
 def shell_commands(markdown: str) -> list[list[str]]:
-    """Every command of the ```bash blocks, continuation lines joined, comments dropped."""
-    commands = []
+    """Every command of the ```bash blocks, as the shell splits it: continuation lines joined,
+    quotes spanning lines kept whole, comments dropped."""
+    commands, pending = [], ""
     for block in re.findall(r"```bash\n(.*?)```", markdown, flags=re.S):
         for line in block.replace("\\\n", " ").splitlines():
-            if words := shlex.split(line, comments=True):
+            pending += line + "\n"
+            try:
+                words = shlex.split(pending, comments=True)
+            except ValueError:  # a quote still open: the command goes on on the next line
+                continue
+            if words:
                 commands.append(words)
+            pending = ""
+    assert not pending, f"unclosed quote in the README: {pending!r}"
     return commands
 
 
@@ -70,3 +79,12 @@ def bash_block(markdown: str, containing: str) -> str:
     blocks = [b for b in re.findall(r"```bash\n(.*?)```", markdown, flags=re.S) if containing in b]
     assert len(blocks) == 1, f"expected one bash block with {containing!r}, found {len(blocks)}"
     return blocks[0]
+
+
+def config(project: Path, *args: str) -> dict:
+    done = compose(project, *args, "config", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+SECTION = readme_section("Containers")

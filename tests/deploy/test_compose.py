@@ -8,30 +8,14 @@ from pathlib import Path
 import pytest
 
 from core.config import Settings
-from tests.deploy.containers import bash_block, compose, compose_env, new_project, readme_section
+from tests.deploy.containers import SECTION, bash_block, compose, compose_env, config, new_project
 
-SECTION = readme_section("Containers")
 MOUNTS = {"c64_docs", "data", "models", "results"}
-
-
-def _config(project: Path, *args: str) -> dict:
-    done = compose(project, *args, "config", "--format", "json")
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    """A copy of the compose files after the README's quick-start commands made .env there."""
-    folder = new_project(tmp_path_factory.mktemp("compose"))
-    subprocess.run(["bash", "-euc", bash_block(SECTION, "cp .env.example .env")], cwd=folder,
-                   env=compose_env(), check=True)  # fmt: skip
-    return folder
 
 
 @pytest.fixture(scope="module")
 def amd(project) -> dict:
-    return _config(project)["services"]
+    return config(project)["services"]
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +25,7 @@ def nvidia(project, tmp_path_factory) -> dict:
     (folder / ".env").write_text((project / ".env").read_text())
     subprocess.run(["bash", "-euc", bash_block(SECTION, "COMPOSE_FILE=")], cwd=folder,
                    env=compose_env(), check=True)  # fmt: skip
-    return _config(folder)["services"]
+    return config(folder)["services"]
 
 
 def test_services_and_queues(amd):
@@ -58,7 +42,7 @@ def test_redis_persists_its_queue(amd, project):
     assert redis["command"][:3] == ["redis-server", "--appendonly", "yes"]
     [volume] = redis["volumes"]
     assert (volume["type"], volume["target"]) == ("volume", "/data")
-    assert volume["source"] in _config(project)["volumes"]
+    assert volume["source"] in config(project)["volumes"]
     assert redis["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
 
 
@@ -90,7 +74,7 @@ def test_groups_are_the_host_numbers_from_env_or_the_names(project):
         line.split("=", 1) for line in (project / ".env").read_text().splitlines()
         if line and not line.startswith("#")
     )  # fmt: skip
-    groups = _config(project)["services"]["worker-gpu"]["group_add"]
+    groups = config(project)["services"]["worker-gpu"]["group_add"]
     assert groups == [written["VIDEO_GID"] or "video", written["RENDER_GID"] or "render"]
     folder = new_project(project.parent / "names")
     env = compose_env(LOCAL_UID="1000", LOCAL_GID="1000")
@@ -151,7 +135,7 @@ def test_env_example_lists_every_setting_and_parses(project, monkeypatch):
     # Every commented default, uncommented, reaches the containers and is a valid setting.
     lines = [line[2:] for line in example.splitlines() if line.startswith("# C64FT_")]
     (project / "uncommented.env").write_text((project / ".env").read_text() + "\n".join(lines))
-    env = _config(project, "--env-file", "uncommented.env")["services"]["api"]["environment"]
+    env = config(project, "--env-file", "uncommented.env")["services"]["api"]["environment"]
     assert env["C64FT_ALLOWED_BASE_MODELS"] == '["models/Ministral-3-8B-Thinking"]'
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -182,6 +166,6 @@ def _mounted(service: dict) -> list[tuple]:
 
 def test_flower_only_behind_its_profile(project, amd):
     assert "flower" not in amd
-    flower = _config(project, "--profile", "flower")["services"]["flower"]
+    flower = config(project, "--profile", "flower")["services"]["flower"]
     assert flower["environment"]["CELERY_BROKER_URL"] == "redis://redis:6379/0"
     assert flower["ports"][0]["host_ip"] == "127.0.0.1"

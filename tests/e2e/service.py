@@ -37,8 +37,8 @@ def wait_until(predicate, timeout: float, what: str, interval: float = 0.1):
 
 
 class Service:
-    def __init__(self, workspace: Path, broker_url: str = "") -> None:
-        self.workspace = workspace
+    def __init__(self, workspace: Path, broker_url: str = "", python: str = sys.executable) -> None:
+        self.workspace, self.python = workspace, python
         self.port = free_port()
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("C64FT_")}
         self.env |= FAST_CLOCKS | {"C64FT_WORKSPACE": str(workspace)}
@@ -67,7 +67,7 @@ class Service:
         self.api = self._spawn(
             "api",
             [
-                sys.executable,
+                self.python,
                 "-m",
                 "uvicorn",
                 "api.main:app",
@@ -86,9 +86,7 @@ class Service:
             return False
 
     def start_worker(self, queues: str = "gpu,cpu") -> subprocess.Popen:
-        worker = self._spawn(
-            "worker", [sys.executable, "-m", "c64ft", "worker", "--queues", queues]
-        )
+        worker = self._spawn("worker", [self.python, "-m", "c64ft", "worker", "--queues", queues])
         self.workers.append(worker)
         expected = sum(w.poll() is None for w in self.workers)
         wait_until(lambda: self.health()["workers"] >= expected, 60, "the worker to register")
