@@ -52,10 +52,11 @@ def workflow_spec() -> dict[str, Any]:
 def prepare_workspace(workspace: Path) -> None:
     """The sample corpus in c64_docs/ and the tiny model in models/, unless already there."""
     docs = workspace / "c64_docs"
-    if not docs.exists():
+    # A checkout's c64_docs/ holds only .gitkeep: that counts as empty.
+    if not any(f.is_file() and not f.name.startswith(".") for f in docs.rglob("*")):
         from core.tiny_model import sample_corpus_dir  # torch: only on a first run
 
-        shutil.copytree(sample_corpus_dir(), docs)
+        shutil.copytree(sample_corpus_dir(), docs, dirs_exist_ok=True)
         console.print(f"copied the sample corpus to {docs}")
     if not (workspace / MODEL / "config.json").is_file():
         from core.tiny_model import make_tiny_model
