@@ -60,6 +60,21 @@ def test_the_worker_image_keeps_its_torch_and_runs_the_steps(
         service.start_worker("gpu")
         job = service.submit({"kind": "gpu_smoke", "allow_cpu": True})
         assert service.wait(job["id"], timeout=120)["status"] == "succeeded"
+        [(queues, stats)] = _ask_workers(redis_url, workspace)
+        assert queues == ["gpu"]  # docker-compose.yml's worker-gpu: one job at a time
+        assert (stats["pool"]["max-concurrency"], stats["pool"]["max-tasks-per-child"]) == (1, 1)
     finally:
         service.stop()
         print(service.logs())
+
+
+def _ask_workers(redis_url: str, workspace) -> list[tuple[list[str], dict]]:
+    """Each live worker's queues and stats, asked over the broker (Celery's control)."""
+    from core.config import Settings
+    from worker.celery_app import make_celery
+
+    inspect = make_celery(Settings(broker_url=redis_url, workspace=workspace)).control.inspect(
+        timeout=5
+    )
+    queues, stats = inspect.active_queues() or {}, inspect.stats() or {}
+    return [(sorted(q["name"] for q in queues[name]), stats[name]) for name in queues]
