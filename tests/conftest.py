@@ -29,6 +29,17 @@ def database():
     return SESSION_WORKSPACE
 
 
+@pytest.fixture(scope="module")
+def client():
+    """The API in this process (FastAPI's TestClient) on the session workspace."""
+    from fastapi.testclient import TestClient
+
+    from api.main import app
+
+    with TestClient(app) as test_client:
+        yield test_client
+
+
 @pytest.fixture
 def settings_env(monkeypatch):
     """Set C64FT_* variables for one test; settings are re-read before and after it."""

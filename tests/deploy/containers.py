@@ -24,11 +24,16 @@ def readme_section(title: str) -> str:
     return text[start : end if end != -1 else None]
 
 
+def bash_blocks(markdown: str) -> list[str]:
+    """The text of every ```bash block."""
+    return re.findall(r"```bash\n(.*?)```", markdown, flags=re.S)
+
+
 def shell_commands(markdown: str) -> list[list[str]]:
     """Every command of the ```bash blocks, as the shell splits it: continuation lines joined,
     quotes spanning lines kept whole, comments dropped."""
     commands, pending = [], ""
-    for block in re.findall(r"```bash\n(.*?)```", markdown, flags=re.S):
+    for block in bash_blocks(markdown):
         for line in block.replace("\\\n", " ").splitlines():
             pending += line + "\n"
             try:
@@ -76,7 +81,7 @@ def new_project(folder: Path) -> Path:
 
 def bash_block(markdown: str, containing: str) -> str:
     """The one ```bash block of the README section that holds `containing`."""
-    blocks = [b for b in re.findall(r"```bash\n(.*?)```", markdown, flags=re.S) if containing in b]
+    blocks = [block for block in bash_blocks(markdown) if containing in block]
     assert len(blocks) == 1, f"expected one bash block with {containing!r}, found {len(blocks)}"
     return blocks[0]
 

@@ -117,10 +117,7 @@ def test_every_setting_reaches_every_container(amd):
 
 def test_the_containers_environment_gives_the_documented_defaults(amd, monkeypatch):
     """Empty variables (compose passes every C64FT_* through) mean the defaults."""
-    for key, value in amd["worker-gpu"]["environment"].items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.chdir(Path("/"))  # no .env of the developer's
-    settings = Settings()
+    settings = _settings_in(amd["worker-gpu"]["environment"], monkeypatch)
     assert settings.workspace == Path("/workspace")
     assert settings.database_url == "sqlite:////workspace/data/c64ft.db"
     assert settings.api_token is None
@@ -137,10 +134,15 @@ def test_env_example_lists_every_setting_and_parses(project, monkeypatch):
     (project / "uncommented.env").write_text((project / ".env").read_text() + "\n".join(lines))
     env = config(project, "--env-file", "uncommented.env")["services"]["api"]["environment"]
     assert env["C64FT_ALLOWED_BASE_MODELS"] == '["models/Ministral-3-8B-Thinking"]'
-    for key, value in env.items():
+    assert _settings_in(env, monkeypatch).heartbeat_timeout_s == 60
+
+
+def _settings_in(environment: dict[str, str], monkeypatch) -> Settings:
+    """The settings a container with this environment reads."""
+    for key, value in environment.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.chdir(Path("/"))
-    assert Settings().heartbeat_timeout_s == 60
+    monkeypatch.chdir(Path("/"))  # no .env of the developer's
+    return Settings()
 
 
 def test_nvidia_override_swaps_the_amd_devices_for_a_gpu_reservation(amd, nvidia):

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from fastapi.testclient import TestClient
 from pydantic import TypeAdapter
 
 from api.schemas import Health
@@ -14,14 +13,6 @@ from tests.deploy.containers import SECTION, compose, config, shell_commands
 COMMANDS = shell_commands(SECTION)
 COMPOSE_RUNS = [c for c in COMMANDS if c[:2] == ["docker", "compose"]]
 CURL_POSTS = [c for c in COMMANDS if c[0] == "curl" and "-d" in c]
-
-
-@pytest.fixture(scope="module")
-def client():
-    from api.main import app
-
-    with TestClient(app) as test_client:
-        yield test_client
 
 
 def _compose_options(words: list[str]) -> tuple[list[str], str, list[str]]:
