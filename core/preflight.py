@@ -5,11 +5,12 @@
 """
 
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, NotRequired
+from typing import Any, Literal, NotRequired
 
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from core.config import get_settings
+from core.fence import InputProblem, output_problems, steps_overlap
 from core.specs import (
     KINDS,
     BuildDatasetsSpec,
@@ -29,11 +30,6 @@ class Check(TypedDict):
     status: Literal["pass", "warn", "fail"]
     message: str
     data: NotRequired[dict[str, Any]]  # figures behind the message (a train job's plan)
-
-
-class InputProblem(NamedTuple):
-    param: str  # the spec field at fault
-    message: str
 
 
 def _outside(spec: SpecBase, workspace: Path, params: list[str]) -> list[InputProblem]:
@@ -106,28 +102,42 @@ def _validate_problems(
 
 
 def _workflow_problems(spec: WorkflowSpec, workspace: Path) -> list[InputProblem]:
-    """Each step's problems, named `<step>.<field>`; what an earlier step makes is not missing."""
+    """Each step's problems, named `<step>.<field>`; what an earlier step makes is not missing;
+    no step writes over another step's output."""
     produced = {p for p in spec.train.exported_model() if p} if spec.train else set()
-    problems = []
+    problems: list[InputProblem] = []
+    written: list[tuple[str, str]] = []
     for step in spec.step_specs():
-        found = (_validate_problems(step, workspace, produced)
-                 if isinstance(step, ValidateReasoningSpec) else input_problems(step))  # fmt: skip
+        found = _kind_problems(step, workspace, produced)
+        found += output_problems(step, workspace, get_settings())
+        for param, value in step.outputs():
+            if clash := steps_overlap(workspace, value, written):
+                found.append(InputProblem(param, f"output {value}: {clash}"))
+        written += [(step.kind, value) for _param, value in step.outputs()]
         problems += [InputProblem(f"{step.kind}.{p.param}", p.message) for p in found]
     return problems
 
 
-def input_problems(spec: SpecBase) -> list[InputProblem]:
-    """What is wrong with the spec's inputs in this workspace (paths, files, policy)."""
-    workspace = get_settings().workspace
+def _kind_problems(
+    spec: SpecBase, workspace: Path, produced: set[str] | None = None
+) -> list[InputProblem]:
+    """The inputs' and policy's problems of one job (`produced`: made by an earlier step)."""
     if isinstance(spec, BuildDatasetsSpec):
         return _build_datasets_problems(spec, workspace)
     if isinstance(spec, TrainSpec):
         return _train_problems(spec, workspace)
     if isinstance(spec, ValidateReasoningSpec):
-        return _validate_problems(spec, workspace, produced=set())
+        return _validate_problems(spec, workspace, produced or set())
+    return []
+
+
+def input_problems(spec: SpecBase) -> list[InputProblem]:
+    """What is wrong with the spec's paths in this workspace (inputs, outputs, policy)."""
+    workspace = get_settings().workspace
     if isinstance(spec, WorkflowSpec):
         return _workflow_problems(spec, workspace)
-    return []
+    problems = _kind_problems(spec, workspace)
+    return problems + output_problems(spec, workspace, get_settings())
 
 
 def _source_summary(spec: BuildDatasetsSpec) -> Check | None:

@@ -135,7 +135,7 @@ def make_tiny_model(
         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
     )  # fmt: skip
-    with publishing_dir(output_dir) as staging:
+    with publishing_dir(output_dir, kind="make-tiny-model", replace_unmarked=force) as staging:
         model.save_pretrained(staging, safe_serialization=True)
         tokenizer.save_pretrained(staging)
         (staging / "SYSTEM_PROMPT.txt").write_text(SYSTEM_PROMPT)

@@ -86,7 +86,7 @@ def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict
             tokens[split] += len(encoding.ids)
             done_pages += len(doc)
         tracker.advance(done_pages, len(pages))
-    with publishing_dir(paths.dapt_dir) as folder:
+    with publishing_dir(paths.dapt_dir, kind="build_datasets") as folder:
         for split, split_rows in rows.items():
             write_table(folder / f"{split}.parquet", split_rows, SCHEMA)
     counts = {split: len(split_rows) for split, split_rows in rows.items()}

@@ -108,7 +108,7 @@ def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict
             )
         if done % 200 == 0 or done == len(pages):
             tracker.advance(done, len(pages))
-    with publishing_dir(paths.sft_dir) as folder:
+    with publishing_dir(paths.sft_dir, kind="build_datasets") as folder:
         for split, rows in examples.items():
             with publishing(folder / f"{split}.jsonl") as temporary, temporary.open("w") as out:
                 out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)

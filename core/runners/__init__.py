@@ -3,7 +3,9 @@
 import importlib
 from typing import Any
 
+from core.config import get_settings
 from core.context import RunContext
+from core.fence import claim_outputs
 from core.specs import KINDS, SpecBase
 
 
@@ -12,10 +14,12 @@ def run_spec(spec: SpecBase, ctx: RunContext) -> dict[str, Any]:
 
     Raises:
         ValueError: the kind has no runner (a workflow runs as child jobs of the service).
+        OutputRefused: an output would write where it must not (`core.fence`).
     """
     target = KINDS[spec.kind].runner
     if target is None:
         raise ValueError(f"{spec.kind} has no runner of its own: the service runs its steps")
+    claim_outputs(spec, ctx.workspace, get_settings())
     module_name, function_name = target.split(":")
     runner = getattr(importlib.import_module(module_name), function_name)
     return runner(spec, ctx)

@@ -8,6 +8,7 @@ from core.errors import JobFailure
 from core.pipeline import dapt, dedup, extract, manifest, normalize, report, sft
 from core.pipeline.files import PipelinePaths, write_json
 from core.pipeline.tracker import Tracker
+from core.publish import claim_dir
 from core.specs.build_datasets import BuildDatasetsSpec
 
 STAGES = {
@@ -31,6 +32,8 @@ def run(spec: BuildDatasetsSpec, ctx: RunContext) -> dict[str, Any]:
         paths = PipelinePaths.of(spec, ctx.workspace)
     except ValueError as exc:
         raise JobFailure("path_outside_workspace", str(exc)) from exc
+    for folder in (paths.output_dir, paths.interim_dir):  # refused unless ours to write
+        claim_dir(folder, kind=spec.kind)
     timings: dict[str, float] = {}
     counts: dict[str, Any] = {}
     for index, stage in enumerate(spec.stages):

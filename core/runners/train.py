@@ -13,6 +13,7 @@ from core.chat_template import DEFAULT_TEMPLATE, has_generation_blocks, load_tem
 from core.context import RunContext
 from core.errors import JobCancelled, JobFailure
 from core.prompts import system_prompt
+from core.publish import claim_dir
 from core.specs.paths import relative, resolve
 from core.specs.train import LORA_TARGETS, TrainSpec
 from core.training import export
@@ -82,6 +83,8 @@ def _plan(spec: TrainSpec, workspace: Path) -> list[Phase]:
 def run(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
     workspace = ctx.workspace
     model_path = resolve(workspace, spec.model_path)
+    for name in spec.phases:  # refused unless ours to write: never the base model, say
+        claim_dir(resolve(workspace, spec.output_of(name)), kind=spec.kind)
     device = resolve_device(spec, ctx)
     ctx.set_stage("prepare", f"loading the tokenizer and datasets; training on {device.name}",
                   precision=device.precision)  # fmt: skip

@@ -58,7 +58,7 @@ def run(spec: ValidateReasoningSpec, ctx: RunContext) -> dict[str, Any]:
         "device": {"name": device.name, "precision": device.precision},
         "stops": _stops(conversations),
     }  # fmt: skip
-    with publishing_dir(output) as staging:
+    with publishing_dir(output, kind="validate_reasoning") as staging:
         write_files(staging, report, conversations, runs)
     ctx.event(f"{report['verdict']}: {summary['rates']}", data={"output_dir": report["output_dir"]})
     if not summary["passed"]:

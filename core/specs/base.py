@@ -19,6 +19,14 @@ class SpecBase(BaseModel):
         description="Your own labels (at most 16 string pairs), returned with the job.",
     )
 
+    def inputs(self) -> list[tuple[str, str]]:
+        """The workspace paths this job reads: (the spec field that names it, the path)."""
+        return []
+
+    def outputs(self) -> list[tuple[str, str]]:
+        """The workspace folders this job writes: (the spec field that names it, the folder)."""
+        return []
+
     def resolved(self) -> dict[str, Any]:
         """The spec with every default filled in, as saved with the job (labels kept apart)."""
         return self.model_dump(mode="json", exclude={"metadata"})

@@ -89,6 +89,13 @@ class BuildDatasetsSpec(SpecBase):
         0, ge=0, le=256, description="Processes for extraction and hashing; 0 = one per core."
     )
 
+    def inputs(self) -> list[tuple[str, str]]:
+        reads = [("source_dir", self.source_dir)] if "manifest" in self.stages else []
+        return [*reads, ("model_path", self.model_path)]  # its tokenizer and SYSTEM_PROMPT.txt
+
+    def outputs(self) -> list[tuple[str, str]]:
+        return [("output_dir", self.output_dir), ("interim_dir", self.interim_dir)]
+
     @field_validator("stages")
     @classmethod
     def _stages_in_order(cls, stages: list[str]) -> list[str]:

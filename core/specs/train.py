@@ -104,6 +104,24 @@ class TrainSpec(SpecBase):
         folder = self.dapt_output_dir if phase == "dapt" else self.sft_output_dir
         return folder or self.output_dir
 
+    def inputs(self) -> list[tuple[str, str]]:
+        reads = [("model_path", self.model_path)]
+        reads += [(f"{p}_dir", self.dapt_dir if p == "dapt" else self.sft_dir) for p in self.phases]
+        template = self.chat_template_path
+        return reads + ([("chat_template_path", template)] if template else [])
+
+    def outputs(self) -> list[tuple[str, str]]:
+        """Each phase's folder and the merged model's, each named by the field it comes from."""
+
+        def field(phase: str) -> str:  # output_dir, where the phase's folder derives from it
+            derived = self.output_dir if phase == "sft" else f"{self.output_dir}-dapt"
+            return "output_dir" if self.output_of(phase) == derived else f"{phase}_output_dir"
+
+        writes = [(field(p), self.output_of(p)) for p in self.phases]
+        if self.merge_adapter and self.use_lora and "sft" in self.phases:
+            writes.append((field("sft"), f"{self.output_of('sft')}-merged"))
+        return writes
+
     def exported_model(self) -> tuple[str, str | None]:
         """What validation loads from this run: (model folder, adapter folder or None)."""
         last = self.output_of(self.phases[-1])

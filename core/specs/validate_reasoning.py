@@ -113,6 +113,14 @@ class ValidateReasoningSpec(SpecBase):
         None, description="Where the reports go; default `results/reasoning_validation/<job id>`."
     )
 
+    def inputs(self) -> list[tuple[str, str]]:
+        fields = ("model_path", "adapter_path", "chat_template_path")
+        return [(name, value) for name in fields if (value := getattr(self, name))]
+
+    def outputs(self) -> list[tuple[str, str]]:
+        # unset: a new folder per job, results/reasoning_validation/<job id>
+        return [("output_dir", self.output_dir)] if self.output_dir else []
+
     @model_validator(mode="after")
     def _distinct_prompts(self) -> Self:
         ids = [p.id for p in self.single_prompts] + [p.id for p in self.multi_turn_prompts]

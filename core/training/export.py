@@ -24,7 +24,7 @@ def save_merged(model, tokenizer, target: Path, base: Path, prompt: str) -> None
     """The adapter merged into the base weights: the artifact reasoning validation loads."""
     merged = model.merge_and_unload()
     merged.config.use_cache = True
-    with publishing_dir(target) as staging:
+    with publishing_dir(target, kind="train") as staging:
         merged.save_pretrained(str(staging), safe_serialization=True)
         tokenizer.save_pretrained(str(staging))
         if (base / "SYSTEM_PROMPT.txt").is_file():  # inference adds the C64 block to it again

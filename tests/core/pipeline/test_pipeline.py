@@ -4,6 +4,7 @@ import pytest
 
 from core.errors import JobFailure
 from core.pipeline import files
+from core.publish import MARKER
 from tests.core.pipeline.conftest import build, plain_corpus
 
 
@@ -88,7 +89,8 @@ def test_a_stage_killed_mid_publish_leaves_the_previous_output(workspace, monkey
     with pytest.raises(KeyboardInterrupt):
         build(workspace, stages=["build_dapt"], block_size=32, stride=4)
     assert {p.name: p.read_bytes() for p in dapt.iterdir()} == before
-    assert [p.name for p in dapt.parent.iterdir() if p.name.startswith(".")] == []
+    hidden = [p.name for p in dapt.parent.iterdir() if p.name.startswith(".")]
+    assert hidden == [MARKER]  # the folder's owner, and no staging folder left behind
 
 
 def test_cancel_stops_at_a_stage_boundary(workspace):
