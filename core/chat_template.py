@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.errors import JobFailure
+
 if TYPE_CHECKING:  # the API imports core; keep transformers out of its start-up
     from transformers import PreTrainedTokenizerBase
 
@@ -25,8 +27,19 @@ def load_template(path: Path) -> str:
 
     Returns:
         Its text, exactly as written (no newline added or stripped).
+
+    Raises:
+        JobFailure: `chat_template_invalid`, the file is not readable UTF-8 text.
     """
-    return Path(path).read_text(encoding="utf-8")
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise JobFailure(
+            "chat_template_invalid",
+            f"{Path(path).name} is not a readable UTF-8 text file ({type(exc).__name__})",
+            hint="Point chat_template_path at a Jinja chat template, or leave it unset.",
+            param="chat_template_path",
+        ) from exc
 
 
 def has_generation_blocks(template: str) -> bool:
