@@ -69,8 +69,11 @@ def worker(
 @app.command()
 def up(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Run the API and a gpu and a cpu worker on this machine; Ctrl-C stops them all."""
-    from c64ft.processes import run_together
+    from c64ft.processes import port_in_use, run_together
 
+    if busy := port_in_use(host, port):  # who holds it, not uvicorn's bare "address in use"
+        typer.echo(busy, err=True)
+        raise typer.Exit(2)
     config()
     typer.echo(f"API on http://{host}:{port} (Swagger UI: /docs). Ctrl-C stops everything.")
     me = [sys.executable, "-m", "c64ft"]

@@ -1,5 +1,12 @@
-"""Run the service's processes side by side (`c64ft up`) and stop them all cleanly."""
+"""Run the service's processes side by side (`c64ft up`) and stop them all cleanly.
 
+The children die with their parent: a hang-up (terminal closed) stops them like Ctrl-C, and
+each child asks Linux for a SIGTERM when its parent dies, so even a SIGKILLed `c64ft up`
+leaves no API holding the port. Celery's pool processes already get SIGKILL when their
+worker dies (celery.concurrency.prefork sets the same death signal).
+"""
+
+import errno
 import os
 import signal
 import socket
@@ -7,7 +14,10 @@ import subprocess
 import time
 from pathlib import Path
 
+from billiard.util import set_pdeathsig
+
 STOP_GRACE_S = 15.0
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def free_port() -> int:
@@ -17,6 +27,47 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def port_in_use(host: str, port: int) -> str | None:
+    """None when `host:port` can be listened on; else what holds it and what to do."""
+    with socket.socket() as probe:
+        # as uvicorn does: a port whose last connections linger in TIME_WAIT is free to use
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+            return None
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                return None  # not ours to judge (an unknown host): uvicorn will say
+    return (
+        f"port {port} on {host} is already in use by {_listener(port)}.\n"
+        f"Stop that process, or start on another port: c64ft up --port {free_port()}"
+    )
+
+
+def _listener(port: int) -> str:
+    """`pid N (command line)` of the process listening on `port`, as far as we may see it."""
+    import psutil
+
+    try:
+        pids = {c.pid for c in psutil.net_connections("tcp")
+                if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port}  # fmt: skip
+    except psutil.AccessDenied:
+        pids = set()
+    for pid in sorted(p for p in pids if p):
+        try:
+            return f"pid {pid} ({' '.join(psutil.Process(pid).cmdline())})"
+        except psutil.Error:
+            return f"pid {pid}"
+    return "a process this user cannot see (another user's, or another container's)"
+
+
+def _die_with_parent(parent: int) -> None:
+    """In the child, before exec: SIGTERM when the parent dies (it survives exec)."""
+    set_pdeathsig(signal.SIGTERM)
+    if os.getppid() != parent:  # the parent died before we asked
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 def start_all(
     commands: dict[str, list[str]],
     *,
@@ -24,17 +75,21 @@ def start_all(
     log_dir: Path | None = None,
 ) -> dict[str, subprocess.Popen]:
     """Start every command, each in its own session (Ctrl-C reaches us only: we stop them in
-    order); with `log_dir`, each writes to `<log_dir>/<name>.log` instead of this terminal."""
+    order) and ending with this process; with `log_dir`, each writes to `<log_dir>/<name>.log`
+    instead of this terminal."""
     children = {}
+    parent = os.getpid()
     for name, argv in commands.items():
         log = (log_dir / f"{name}.log").open("ab") if log_dir else None
         children[name] = subprocess.Popen(argv, start_new_session=True, env=env, stdout=log,
-                                          stderr=subprocess.STDOUT if log else None)  # fmt: skip
+                                          stderr=subprocess.STDOUT if log else None,
+                                          preexec_fn=lambda: _die_with_parent(parent))  # fmt: skip
     return children
 
 
 def run_together(commands: dict[str, list[str]]) -> int:
-    """Start every command; when one exits or on Ctrl-C/SIGTERM, stop the rest. Exit code."""
+    """Start every command; when one exits or on Ctrl-C, SIGTERM or a hang-up (the terminal
+    closed), stop the rest. Exit code."""
     children = start_all(commands)
     stopping = False
 
@@ -42,7 +97,7 @@ def run_together(commands: dict[str, list[str]]) -> int:
         nonlocal stopping
         stopping = True
 
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, request_stop) for sig in STOP_SIGNALS}
     try:
         while not stopping and all(child.poll() is None for child in children.values()):
             time.sleep(0.2)

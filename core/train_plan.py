@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 from tokenizers import Tokenizer
 
 from core.errors import JobFailure
+from core.pipeline.build_marker import check_partner, check_same_build
 from core.specs.paths import resolve
 from core.specs.train import LORA_TARGETS, TrainSpec
 from core.tokenizer import load_tokenizer
@@ -63,9 +64,17 @@ def plan(spec: TrainSpec, workspace: Path) -> dict[str, Any]:
         tokenizer = load_tokenizer(resolve(workspace, spec.model_path))
     except JobFailure as exc:
         raise PlanProblem(exc.message) from exc
+    folders = {p: resolve(workspace, spec.dapt_dir if p == "dapt" else spec.sft_dir)
+               for p in spec.phases}  # fmt: skip
+    try:  # what `load_splits` refuses, and with phase both the very pair the job reads
+        for folder in folders.values():
+            check_partner(folder)
+        if len(folders) == 2:
+            check_same_build(folders["dapt"], folders["sft"])
+    except JobFailure as exc:
+        raise PlanProblem(f"{exc.message}. {exc.hint}") from exc
     phases: dict[str, Any] = {}
-    for phase in spec.phases:
-        folder = resolve(workspace, spec.dapt_dir if phase == "dapt" else spec.sft_dir)
+    for phase, folder in folders.items():
         suffix, column = (".parquet", "text") if phase == "dapt" else (".jsonl", "messages")
         splits = {}
         for split in SPLITS:

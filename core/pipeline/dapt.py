@@ -8,6 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from core.pipeline.build_marker import write_marker
 from core.pipeline.dedup import DEDUPED
 from core.pipeline.files import SPLITS, PipelinePaths, read_rows, write_table
 from core.pipeline.splits import assign_splits
@@ -89,6 +90,8 @@ def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict
     with publishing_dir(paths.dapt_dir, kind="build_datasets") as folder:
         for split, split_rows in rows.items():
             write_table(folder / f"{split}.parquet", split_rows, SCHEMA)
+        write_marker(folder, run_id=tracker.ctx.run_id, stage="build_dapt",
+                     pages=paths.interim(DEDUPED), seed=spec.seed)  # fmt: skip
     counts = {split: len(split_rows) for split, split_rows in rows.items()}
     return {
         "documents": len(documents),

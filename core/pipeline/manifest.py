@@ -1,6 +1,11 @@
-"""Stage `manifest`: every PDF and HTML file under the source folder, its size and sha256."""
+"""Stage `manifest`: every PDF and HTML file under the source folder, its size and sha256.
+
+Symlinks are followed only while they stay inside the workspace: a link to a file or folder
+outside it is listed as skipped and never read (a spec may only read the workspace)."""
 
 import hashlib
+import os
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -27,6 +32,35 @@ def doc_id(source_file: str) -> str:
     return "doc-" + hashlib.sha256(source_file.encode()).hexdigest()[:12]
 
 
+def source_files(source_dir: Path, workspace: Path) -> tuple[list[Path], list[str]]:
+    """The PDF and HTML files under `source_dir`, and the links (relative to it) that lead
+    outside `workspace`, which are skipped without being opened."""
+    root = workspace.resolve()
+    found: list[Path] = []
+    outside: list[str] = []
+    seen: set[Path] = set()  # a folder reached twice (a link loop) is walked once
+
+    def leaves(path: Path) -> bool:
+        if path.resolve().is_relative_to(root):
+            return False
+        outside.append(path.relative_to(source_dir).as_posix())
+        return True
+
+    for folder, dirs, names in os.walk(source_dir, followlinks=True):
+        here = Path(folder)
+        if here.resolve() in seen:
+            dirs.clear()
+            continue
+        seen.add(here.resolve())
+        # pruned before os.walk lists them: a folder outside is not even listed
+        dirs[:] = [d for d in dirs if not leaves(here / d)]
+        for name in names:
+            path = here / name
+            if path.suffix.lower() in SUFFIXES and not leaves(path) and path.is_file():
+                found.append(path)
+    return sorted(found), sorted(outside)
+
+
 def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict[str, Any]:
     if not paths.source_dir.is_dir():
         raise JobFailure(
@@ -35,9 +69,13 @@ def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict
             hint="Put the C64 manuals (PDF, HTML) there, or point source_dir at them.",
             param="source_dir",
         )
-    files = sorted(
-        p for p in paths.source_dir.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-    )
+    files, outside = source_files(paths.source_dir, tracker.ctx.workspace)
+    if outside:
+        tracker.ctx.event(
+            f"skipped {len(outside)} link(s) leading outside the workspace: {', '.join(outside)}",
+            level="warning",
+            data={"outside_workspace": outside},
+        )
     rows = []
     for done, path in enumerate(files, 1):
         source_file = path.relative_to(paths.source_dir).as_posix()
@@ -58,4 +96,5 @@ def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict
         )
     write_table(paths.interim(MANIFEST), rows, SCHEMA)
     by_format = {f: sum(r["format"] == f for r in rows) for f in ("pdf", "html")}
-    return {"files": len(rows), **by_format, "bytes": sum(r["size_bytes"] for r in rows)}
+    return {"files": len(rows), **by_format, "bytes": sum(r["size_bytes"] for r in rows),
+            "skipped_outside_workspace": len(outside), "outside_workspace": outside}  # fmt: skip

@@ -7,6 +7,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from core.pipeline.build_marker import check_same_build
 from core.pipeline.files import SPLITS, PipelinePaths, read_json, require, write_json
 from core.pipeline.tracker import Tracker
 from core.publish import publishing
@@ -129,6 +130,7 @@ def contract_warnings(checks: dict[str, Any], spec: BuildDatasetsSpec) -> list[s
 
 
 def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict[str, Any]:
+    check_same_build(paths.dapt_dir, paths.sft_dir)  # a report on a mixed pair describes neither
     checks = collect_checks(paths)
     warnings = contract_warnings(checks, spec)
     report = {"ok": not warnings, "warnings": warnings, "checks": checks,

@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from core.pipeline import content, phrasing
+from core.pipeline.build_marker import write_marker
 from core.pipeline.dedup import DEDUPED
 from core.pipeline.files import SPLITS, PipelinePaths, read_rows
 from core.pipeline.splits import assign_splits
@@ -112,6 +113,8 @@ def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict
         for split, rows in examples.items():
             with publishing(folder / f"{split}.jsonl") as temporary, temporary.open("w") as out:
                 out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        write_marker(folder, run_id=tracker.ctx.run_id, stage="build_sft",
+                     pages=paths.interim(DEDUPED), seed=spec.seed)  # fmt: skip
     counts = {split: len(rows) for split, rows in examples.items()}
     return {
         "pages_in": len(pages),

@@ -7,6 +7,7 @@ from datasets import Dataset
 
 from core.digest import file_sha256
 from core.errors import JobFailure
+from core.pipeline.build_marker import check_partner
 
 EVAL_SHARE = 0.1  # carved from train when there is no validation split
 
@@ -42,7 +43,13 @@ def _load(path: Path, column: str) -> Dataset:
 
 
 def load_splits(folder: Path, suffix: str, column: str, seed: int) -> Splits:
-    """train (required, non-empty) and validation (carved from train when missing or empty)."""
+    """train (required, non-empty) and validation (carved from train when missing or empty).
+
+    A folder written by build_datasets is refused (`dataset_mixed_runs`) when the folder its
+    build wrote beside it (`dapt/` ↔ `sft/`) comes from another build: a train job with phase
+    both reads that pair, and the runner loads one folder at a time.
+    """
+    check_partner(folder)
     train_path, validation_path = folder / f"train{suffix}", folder / f"validation{suffix}"
     if not train_path.is_file():
         raise _invalid(train_path, "missing")

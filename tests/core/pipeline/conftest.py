@@ -16,8 +16,11 @@ SMALL = {"block_size": 64, "stride": 8, "min_chunk_tokens": 16, "min_dapt_chunks
          "min_sft_examples": 1, "model_path": "models/tiny"}  # fmt: skip
 
 
-def build(workspace: Path, **fields: Any) -> tuple[dict[str, Any], RecordingContext]:
+def build(
+    workspace: Path, run_id: str | None = None, **fields: Any
+) -> tuple[dict[str, Any], RecordingContext]:
     ctx = RecordingContext(workspace)
+    ctx.run_id = run_id or ctx.run_id
     spec = BuildDatasetsSpec.model_validate({"kind": "build_datasets", **SMALL, **fields})
     return run(spec, ctx), ctx
 
@@ -37,3 +40,16 @@ def plain_corpus(source: Path, documents: int = 5, pages: int = 6, seed: int = 0
         write_pdf(source / f"manual{d}.pdf", texts, header=f"C64 Notes, volume {d}")
     write_html(source / "notes.html", "SID notes",
                {"Voices": technical_page(rng), "Filter": technical_page(rng)})  # fmt: skip
+
+
+BEFORE_SFT = ["manifest", "extract", "normalize", "dedup", "build_dapt"]
+
+
+def build_mixed_pair(workspace: Path) -> None:
+    """data/processed/sft from build `one`, dapt from build `two` over changed manuals: what a
+    build killed between its DAPT and SFT stages leaves (each stage publishes atomically, so a
+    build that stops after build_dapt leaves the same files)."""
+    plain_corpus(workspace / "c64_docs", documents=3, pages=2)
+    build(workspace, run_id="one")
+    plain_corpus(workspace / "c64_docs", documents=4, pages=2, seed=1)
+    build(workspace, run_id="two", stages=BEFORE_SFT)

@@ -1,0 +1,45 @@
+"""A train job refuses DAPT and SFT datasets from two builds, before any training."""
+
+import shutil
+
+import pytest
+
+from core.errors import JobFailure
+from core.pipeline.build_marker import MARKER
+from core.runners.train import run
+from core.specs.train import TrainSpec
+from core.training.data import load_splits
+from tests.core.pipeline.conftest import build_mixed_pair
+from tests.recording import RecordingContext
+
+PROCESSED = "data/processed"
+SPEC = {"kind": "train", "model_path": "models/tiny", "output_dir": "models/ft",
+        "allow_cpu": True, "max_steps": 1, "batch_size": 2, "grad_accum": 1,
+        "max_length": 128}  # fmt: skip
+
+
+@pytest.fixture
+def workspace(tmp_path, tiny_model):
+    shutil.copytree(tiny_model, tmp_path / "models" / "tiny")
+    build_mixed_pair(tmp_path)
+    return tmp_path
+
+
+def test_the_train_runner_refuses_a_mixed_pair_before_training(workspace):
+    spec = TrainSpec.model_validate({**SPEC, "phase": "both"})
+    with pytest.raises(JobFailure) as failure:
+        run(spec, RecordingContext(workspace))
+    assert failure.value.type == "dataset_mixed_runs"
+    assert "run one" in failure.value.message and "run two" in failure.value.message
+    assert not (workspace / "models/ft-dapt").exists()  # refused before the DAPT phase
+
+
+def test_load_splits_accepts_one_build_and_datasets_from_before_markers(workspace):
+    processed = workspace / PROCESSED
+    with pytest.raises(JobFailure, match="different builds"):
+        load_splits(processed / "sft", ".jsonl", "messages", seed=0)
+    shutil.copy(processed / "dapt" / MARKER, processed / "sft" / MARKER)  # as from one build
+    assert len(load_splits(processed / "sft", ".jsonl", "messages", seed=0).train)
+    for name in ("dapt", "sft"):
+        (processed / name / MARKER).unlink()
+    assert len(load_splits(processed / "dapt", ".parquet", "text", seed=0).train)
