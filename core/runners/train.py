@@ -83,8 +83,6 @@ def _plan(spec: TrainSpec, workspace: Path) -> list[Phase]:
 def run(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
     workspace = ctx.workspace
     model_path = resolve(workspace, spec.model_path)
-    for name in spec.phases:  # refused unless ours to write: never the base model, say
-        claim_dir(resolve(workspace, spec.output_of(name)), kind=spec.kind)
     device = resolve_device(spec, ctx)
     ctx.set_stage("prepare", f"loading the tokenizer and datasets; training on {device.name}",
                   precision=device.precision)  # fmt: skip
@@ -92,6 +90,8 @@ def run(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
     template, assistant_only = _template(spec, workspace, ctx)
     tokenizer.chat_template = template
     phases = _plan(spec, workspace)
+    for phase in phases:  # refused unless ours to write: never the base model, say
+        claim_dir(phase.output_dir, kind=spec.kind)
     report: dict[str, Any] = {"device": device.name, "precision": device.precision,
                               "lora_targets": LORA_TARGETS[spec.lora_scope] if spec.use_lora
                               else None, "phases": {}, "artifacts": {}, "datasets": {}}  # fmt: skip

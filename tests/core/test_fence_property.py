@@ -39,8 +39,8 @@ BASE = {
 }  # fmt: skip
 PATH_FIELDS = {
     "build_datasets": ["source_dir", "model_path", "output_dir", "interim_dir"],
-    "train": ["model_path", "dapt_dir", "sft_dir", "output_dir", "dapt_output_dir",
-              "sft_output_dir", "chat_template_path"],  # fmt: skip
+    "train": ["model_path", "dapt_dir", "sft_dir", "output_dir", "dapt_output_dir"]
+    + ["sft_output_dir", "chat_template_path"],
     "validate_reasoning": ["model_path", "adapter_path", "chat_template_path", "output_dir"],
 }
 PLACES = [".", "..", "models", MODEL, f"{MODEL}/sub", "models/link", "models/ft", "models/ft/x",
