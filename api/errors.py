@@ -4,8 +4,11 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from api.schemas import ErrorPublic
 
@@ -43,3 +46,19 @@ async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
     """FastAPI's 422 (`detail`: loc, msg, type, input), whatever text the request carried."""
     assert isinstance(exc, RequestValidationError)
     return JSONResponse({"detail": _encodable(jsonable_encoder(exc.errors()))}, status_code=422)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's answer to an HTTPException; a 405's `Allow` names every method of the path
+    (Starlette names only those of the first route that matches it, e.g. POST for /jobs)."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405 and (allowed := _methods_of(request.scope["path"], request)):
+        exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}
+    return await http_exception_handler(request, exc)
+
+
+def _methods_of(path: str, request: Request) -> list[str]:
+    """The methods the OpenAPI document gives the path (none for the pages outside it)."""
+    paths = request.app.openapi()["paths"]
+    matching = [item for template, item in paths.items() if compile_path(template)[0].match(path)]
+    return sorted({method.upper() for item in matching for method in item})

@@ -5,10 +5,11 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from api.body_limit import BodySizeLimit
 from api.deps import require_token
-from api.errors import error_responses, validation_error
+from api.errors import error_responses, http_error, validation_error
 from api.routes import docs, health, jobs
 from core.config import get_settings
 from core.db import init_db
@@ -36,6 +37,7 @@ def create_app() -> FastAPI:
     app.include_router(docs.router, dependencies=token)
     app.include_router(health.router)
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
+    app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(JobNotFound, _job_not_found)
     return app

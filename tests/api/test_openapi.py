@@ -39,3 +39,23 @@ def test_the_docs_pages_are_not_operations_of_the_api(paths):
         "/jobs/{job_id}/checkpoints",
         "/health",
     }
+
+
+def test_a_405_allows_every_method_of_the_path(client):
+    for method, path, allowed in [
+        ("options", "/jobs", "GET, POST"),
+        ("delete", "/jobs/job_x", "GET"),
+        ("get", "/jobs/job_x/cancel", "POST"),
+    ]:
+        response = getattr(client, method)(path)
+        assert response.status_code == 405 and response.headers["allow"] == allowed
+        assert response.json() == {"detail": "Method Not Allowed"}
+
+
+def test_a_workflow_section_may_leave_out_its_kind_as_the_schema_says(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert "kind" in schemas["TrainSpec"]["required"]
+    assert "kind" not in schemas["TrainSection"].get("required", [])
+    body = {"kind": "workflow", "steps": ["gpu_smoke"], "gpu_smoke": {"allow_cpu": True}}
+    response = client.post("/jobs", json=body, params={"dry_run": "true"})
+    assert response.status_code == 200 and response.json()["spec"]["gpu_smoke"]["allow_cpu"]
