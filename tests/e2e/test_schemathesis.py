@@ -44,4 +44,8 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(tmp_path):
     assert len(statuses) >= 1000, f"only {len(statuses)} requests"
     assert not [status for status in statuses if status >= 500]
     assert "Traceback" not in log
+    # Submitting writes only the job database and the embedded broker's queue files.
+    assert {p.name for p in service.workspace.iterdir()} == {"api.log", "data"}
+    assert {p.name for p in (service.workspace / "data").iterdir()} <= {"c64ft.db", "c64ft.db-wal",
+        "c64ft.db-shm", "c64ft.db.writelock", "broker"}  # fmt: skip
     print(f"{len(statuses)} requests, {summary['test_cases']['generated']} test cases")
