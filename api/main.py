@@ -1,13 +1,16 @@
-"""The FastAPI app: routes, auth, body limit; the tables are created at start-up."""
+"""The FastAPI app: routes, auth, body limit, error answers; the tables are created at start-up."""
 
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from api.body_limit import BodySizeLimit
 from api.deps import require_token
-from api.routes import health, jobs
+from api.errors import error_responses, http_error, validation_error
+from api.routes import docs, health, jobs
 from core.config import get_settings
 from core.db import init_db
 from core.errors import JobNotFound
@@ -25,10 +28,17 @@ def create_app() -> FastAPI:
         summary="Fine-tune a reasoning LLM on Commodore 64 manuals, as jobs.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by api.routes.docs, behind the token
+        redoc_url=None,
+        openapi_url=None,
     )
-    app.include_router(jobs.router, dependencies=[Depends(require_token)])
+    token = [Depends(require_token)]
+    app.include_router(jobs.router, dependencies=token, responses=error_responses(401))
+    app.include_router(docs.router, dependencies=token)
     app.include_router(health.router)
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(JobNotFound, _job_not_found)
     return app
 

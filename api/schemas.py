@@ -167,3 +167,7 @@ class Health(BaseModel):
     database: str
     broker: str
     workers: int = Field(description="Workers that sent a heartbeat recently.")
+
+
+class ErrorPublic(BaseModel):
+    detail: str = Field(description="What was wrong, and what to do about it.")

@@ -23,7 +23,11 @@ def _ping_database() -> None:
         session.connection().exec_driver_sql("SELECT 1")
 
 
-@router.get("/health", response_model=Health)
+@router.get(
+    "/health",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "The database or the broker is down."}},
+)
 def read_health(response: Response):
     """Liveness of the service and what it depends on (no token needed)."""
     database, broker = _probe(_ping_database), _probe(ping_broker)

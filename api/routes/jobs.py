@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, HTTPException, Query, Response, status
 
 from api.deps import JobDep, JobId, run_db
+from api.errors import error_responses, unprocessable
 from api.examples import JOB_EXAMPLES
 from api.schemas import (
     CheckpointPublic,
@@ -26,6 +27,7 @@ from core.workflow import WORKFLOW
 from worker.dispatch import send_job
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
+MAX_ID = 2**63 - 1  # the largest row id SQL databases store (a larger `after` would overflow)
 KindName = Annotated[str | None, Query(description=f"One of: {', '.join(KINDS)}.")]
 
 
@@ -33,7 +35,10 @@ KindName = Annotated[str | None, Query(description=f"One of: {', '.join(KINDS)}.
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=JobPublic | DryRunPublic,
-    responses={200: {"model": DryRunPublic, "description": "dry_run: checks, nothing queued"}},
+    responses={
+        200: {"model": DryRunPublic, "description": "dry_run: checks, nothing queued"},
+        **error_responses(400, 413),
+    },
 )
 def create_job(
     spec: Annotated[JobSpec, Body(openapi_examples=JOB_EXAMPLES)],
@@ -57,8 +62,8 @@ def create_job(
     if problems := input_problems(spec):
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=[{"loc": ["body", *p.param.split(".")], "msg": p.message,
-                     "type": "input_invalid"} for p in problems],
+            detail=[unprocessable(["body", *p.param.split(".")], p.message, "input_invalid")
+                    for p in problems],
         )  # fmt: skip
     job = store.create_job(spec=spec)
     if job.kind == WORKFLOW:  # no queue of its own: it queues its first step
@@ -79,19 +84,20 @@ def list_jobs(
     try:
         jobs, has_more = store.list_jobs(status=status, kind=kind, limit=limit, before=before)
     except JobNotFound as exc:
-        raise HTTPException(422, detail=f"before: {exc}") from exc
+        detail = [unprocessable(["query", "before"], str(exc), "job_not_found")]
+        raise HTTPException(422, detail=detail) from exc  # `status` is a parameter here
     data = [JobPublic.from_job(job, queue_position=store.queue_position(job)) for job in jobs]
     return JobsPublic(data=data, has_more=has_more)
 
 
-@router.get("/{job_id}", response_model=JobPublic)
+@router.get("/{job_id}", response_model=JobPublic, responses=error_responses(404))
 async def read_job(job_id: JobId):
     """Read one job: status, stage, progress, result or error."""
     job, position = await run_db(store.get_job_with_position, job_id)
     return JobPublic.from_job(job, queue_position=position)
 
 
-@router.post("/{job_id}/cancel", response_model=JobPublic)
+@router.post("/{job_id}/cancel", response_model=JobPublic, responses=error_responses(404, 409))
 def cancel_job(job: JobDep):
     """Cancel a job: a queued one at once, a running one at its next step boundary."""
     try:
@@ -104,10 +110,10 @@ def cancel_job(job: JobDep):
     return JobPublic.from_job(job)
 
 
-@router.get("/{job_id}/events", response_model=EventsPublic)
+@router.get("/{job_id}/events", response_model=EventsPublic, responses=error_responses(404))
 def list_job_events(
     job: JobDep,
-    after: Annotated[int, Query(ge=0, description="Only events with a larger id.")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID, description="Only events with a larger id.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ):
     """The job's event log, in order."""
@@ -115,10 +121,10 @@ def list_job_events(
     return EventsPublic(data=[EventPublic.from_row(e) for e in events], has_more=has_more)
 
 
-@router.get("/{job_id}/metrics", response_model=MetricsPublic)
+@router.get("/{job_id}/metrics", response_model=MetricsPublic, responses=error_responses(404))
 def list_job_metrics(
     job: JobDep,
-    after: Annotated[int, Query(ge=0, description="Only points with a larger id.")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID, description="Only points with a larger id.")] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ):
     """Training points (loss, learning rate, …) in the order they were logged."""
@@ -126,7 +132,9 @@ def list_job_metrics(
     return MetricsPublic(data=[MetricPublic.from_row(p) for p in points], has_more=has_more)
 
 
-@router.get("/{job_id}/checkpoints", response_model=CheckpointsPublic)
+@router.get(
+    "/{job_id}/checkpoints", response_model=CheckpointsPublic, responses=error_responses(404)
+)
 def list_job_checkpoints(job: JobDep):
     """Checkpoints the job saved, by step."""
     rows = journal.list_checkpoints(job.id)

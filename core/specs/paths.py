@@ -1,18 +1,37 @@
 """Paths in a spec: relative to the workspace, and never leaving it."""
 
 import os
+import re
 from pathlib import Path, PurePosixPath
 from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints
 
+# A file system refuses a name over 255 bytes; the service adds up to 21 bytes to an output's
+# name (`.<name>-merged.<8 hex>.tmp` while publishing), so a spec's names stay under 224.
+MAX_NAME_BYTES = 223
+MAX_PATH_BYTES = 1024
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # NUL makes every os call raise; the rest is never meant
+
 
 def _inside_workspace(value: str) -> str:
+    try:
+        encoded = value.encode()
+    except UnicodeEncodeError:  # a lone surrogate ("\\ud800") has no UTF-8 form
+        raise ValueError("must be valid Unicode text (no lone surrogates)") from None
+    if len(encoded) > MAX_PATH_BYTES:
+        raise ValueError(f"must be at most {MAX_PATH_BYTES} bytes in UTF-8")
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters (NUL, newline, ...)")
     path = PurePosixPath(value)
     if path.is_absolute() or value.startswith("~"):
         raise ValueError("must be relative to the workspace (C64FT_WORKSPACE), not absolute")
     if ".." in path.parts:
         raise ValueError("must stay inside the workspace: '..' is not allowed")
+    if any(len(part.encode()) > MAX_NAME_BYTES for part in path.parts):
+        raise ValueError(
+            f"each folder or file name must be at most {MAX_NAME_BYTES} bytes in UTF-8"
+        )
     return str(path)
 
 

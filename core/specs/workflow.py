@@ -1,8 +1,8 @@
 """Spec of `workflow`: the seed's steps in order, each as a child job, stopping at a failure."""
 
-from typing import Any, Literal, Self, get_args
+from typing import Literal, Self, get_args
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from core.specs.base import SpecBase
 from core.specs.build_datasets import BuildDatasetsSpec
@@ -14,11 +14,22 @@ Step = Literal["gpu_smoke", "build_datasets", "train", "validate_reasoning"]
 STEPS: tuple[Step, ...] = get_args(Step)
 
 
-def _section(kind: str, value: Any) -> Any:
-    """A section may leave out its `kind`: it is the section's name."""
-    if isinstance(value, dict) and "kind" not in value:
-        return {"kind": kind, **value}
-    return value
+# A section may leave out its `kind` (it is the section's name): the section models say so,
+# so that the OpenAPI document does not require it there while a job's own spec does.
+class GpuSmokeSection(GpuSmokeSpec):
+    kind: Literal["gpu_smoke"] = "gpu_smoke"
+
+
+class BuildDatasetsSection(BuildDatasetsSpec):
+    kind: Literal["build_datasets"] = "build_datasets"
+
+
+class TrainSection(TrainSpec):
+    kind: Literal["train"] = "train"
+
+
+class ValidateReasoningSection(ValidateReasoningSpec):
+    kind: Literal["validate_reasoning"] = "validate_reasoning"
 
 
 class WorkflowSpec(SpecBase):
@@ -30,27 +41,22 @@ class WorkflowSpec(SpecBase):
         min_length=1,
         description="Which steps run, in this order (each at most once).",
     )
-    gpu_smoke: GpuSmokeSpec | None = Field(None, description="Spec of the gpu_smoke step.")
-    build_datasets: BuildDatasetsSpec | None = Field(
+    gpu_smoke: GpuSmokeSection | None = Field(None, description="Spec of the gpu_smoke step.")
+    build_datasets: BuildDatasetsSection | None = Field(
         None,
         description="Spec of the build_datasets step; `model_path` defaults to the train "
         "step's (its tokenizer cuts the DAPT text).",
     )
-    train: TrainSpec | None = Field(
+    train: TrainSection | None = Field(
         None,
         description="Spec of the train step; `dapt_dir` and `sft_dir` default to what the "
         "build_datasets step writes.",
     )
-    validate_reasoning: ValidateReasoningSpec | None = Field(
+    validate_reasoning: ValidateReasoningSection | None = Field(
         None,
         description="Spec of the validate_reasoning step; `model_path` (and `adapter_path`) "
         "default to the model the train step exports.",
     )
-
-    @field_validator("gpu_smoke", "build_datasets", "train", "validate_reasoning", mode="before")
-    @classmethod
-    def _kind_from_section(cls, value: Any, info) -> Any:
-        return _section(info.field_name, value)
 
     @model_validator(mode="after")
     def _fill_sections(self) -> Self:
@@ -59,10 +65,10 @@ class WorkflowSpec(SpecBase):
         self.steps = sorted(self.steps, key=STEPS.index)  # the seed's order, whatever was given
         if extra := [s for s in STEPS if getattr(self, s) is not None and s not in self.steps]:
             raise ValueError(f"section(s) {', '.join(extra)} given but not in steps")
-        smoke = self.gpu_smoke or GpuSmokeSpec(kind="gpu_smoke")
-        build = self.build_datasets or BuildDatasetsSpec(kind="build_datasets")
-        train = self.train or TrainSpec(kind="train")
-        validate = self.validate_reasoning or ValidateReasoningSpec(kind="validate_reasoning")
+        smoke = self.gpu_smoke or GpuSmokeSection()
+        build = self.build_datasets or BuildDatasetsSection()
+        train = self.train or TrainSection()
+        validate = self.validate_reasoning or ValidateReasoningSection()
         if "train" in self.steps and "model_path" not in build.model_fields_set:
             build.model_path = train.model_path
         if "build_datasets" in self.steps:

@@ -4,13 +4,17 @@
 def test_token_is_required_everywhere_but_health(client, settings_env):
     settings_env(api_token="s3cret")
     assert client.get("/health").status_code == 200
-    for method, path in [("get", "/jobs"), ("get", "/jobs/job_x"), ("post", "/jobs/job_x/cancel")]:
+    calls = [("get", "/jobs"), ("get", "/jobs/job_x"), ("post", "/jobs/job_x/cancel"),
+             ("get", "/openapi.json"), ("get", "/docs"), ("get", "/redoc")]  # fmt: skip
+    for method, path in calls:
         response = getattr(client, method)(path)
         assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
+        assert "detail" in response.json()
     wrong = client.get("/jobs", headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401
-    right = client.get("/jobs", headers={"Authorization": "Bearer s3cret"})
-    assert right.status_code == 200
+    for path in ("/jobs", "/openapi.json", "/docs", "/redoc"):
+        right = client.get(path, headers={"Authorization": "Bearer s3cret"})
+        assert right.status_code == 200
 
 
 def test_without_a_token_setting_no_header_is_needed(client):

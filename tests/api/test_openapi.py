@@ -1,0 +1,61 @@
+"""The OpenAPI document declares every answer the API gives, errors included."""
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def paths(client):
+    return client.get("/openapi.json").json()["paths"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "codes"),
+    [
+        ("post", "/jobs", {"200", "201", "400", "401", "413", "422"}),
+        ("get", "/jobs", {"200", "401", "422"}),
+        ("get", "/jobs/{job_id}", {"200", "401", "404", "422"}),
+        ("post", "/jobs/{job_id}/cancel", {"200", "401", "404", "409", "422"}),
+        ("get", "/jobs/{job_id}/events", {"200", "401", "404", "422"}),
+        ("get", "/jobs/{job_id}/metrics", {"200", "401", "404", "422"}),
+        ("get", "/jobs/{job_id}/checkpoints", {"200", "401", "404", "422"}),
+        ("get", "/health", {"200", "503"}),
+    ],
+)
+def test_each_route_declares_the_answers_it_gives(paths, method, path, codes):
+    responses = paths[path][method]["responses"]
+    assert set(responses) == codes
+    for code in codes - {"200", "201", "422", "503"}:
+        schema = responses[code]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/ErrorPublic"}
+
+
+def test_the_docs_pages_are_not_operations_of_the_api(paths):
+    assert set(paths) == {
+        "/jobs",
+        "/jobs/{job_id}",
+        "/jobs/{job_id}/cancel",
+        "/jobs/{job_id}/events",
+        "/jobs/{job_id}/metrics",
+        "/jobs/{job_id}/checkpoints",
+        "/health",
+    }
+
+
+def test_a_405_allows_every_method_of_the_path(client):
+    for method, path, allowed in [
+        ("options", "/jobs", "GET, POST"),
+        ("delete", "/jobs/job_x", "GET"),
+        ("get", "/jobs/job_x/cancel", "POST"),
+    ]:
+        response = getattr(client, method)(path)
+        assert response.status_code == 405 and response.headers["allow"] == allowed
+        assert response.json() == {"detail": "Method Not Allowed"}
+
+
+def test_a_workflow_section_may_leave_out_its_kind_as_the_schema_says(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert "kind" in schemas["TrainSpec"]["required"]
+    assert "kind" not in schemas["TrainSection"].get("required", [])
+    body = {"kind": "workflow", "steps": ["gpu_smoke"], "gpu_smoke": {"allow_cpu": True}}
+    response = client.post("/jobs", json=body, params={"dry_run": "true"})
+    assert response.status_code == 200 and response.json()["spec"]["gpu_smoke"]["allow_cpu"]
