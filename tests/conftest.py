@@ -21,6 +21,15 @@ for name in ("C64FT_DATABASE_URL", "C64FT_BROKER_URL", "C64FT_API_TOKEN"):
     os.environ.pop(name, None)
 
 
+SLOW_FOLDERS = ("e2e", "deploy")  # real processes, containers' recipes: the slow tier
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if Path(str(item.path)).relative_to(Path(__file__).parent).parts[0] in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def database():
     from core.db import init_db
