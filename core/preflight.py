@@ -22,8 +22,6 @@ from core.specs import (
 from core.specs.paths import resolve
 from core.workers import live_workers
 
-SOURCE_SUFFIXES = (".pdf", ".html", ".htm")
-
 
 class Check(TypedDict):
     name: str
@@ -141,14 +139,18 @@ def input_problems(spec: SpecBase) -> list[InputProblem]:
 
 
 def _source_summary(spec: BuildDatasetsSpec) -> Check | None:
-    source = get_settings().workspace / spec.source_dir
+    from core.pipeline.manifest import source_files  # the manifest stage's own walk
+
+    workspace = get_settings().workspace
+    source = workspace / spec.source_dir
     if "manifest" not in spec.stages or not source.is_dir():
         return None
-    found = [p for p in source.rglob("*") if p.suffix.lower() in SOURCE_SUFFIXES]
+    found, outside = source_files(source, workspace)
+    skipped = f"; {len(outside)} link(s) out of the workspace skipped" if outside else ""
     return Check(
         name="source_files",
         status="pass" if found else "fail",
-        message=f"{len(found)} PDF/HTML file(s) under {spec.source_dir}",
+        message=f"{len(found)} PDF/HTML file(s) under {spec.source_dir}{skipped}",
     )
 
 

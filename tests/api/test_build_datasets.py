@@ -31,3 +31,16 @@ def test_dry_run_lists_the_failed_checks_and_counts_sources(client):
     checks = {c["name"]: c for c in rerun.json()["checks"]}
     assert rerun.json()["ok"] is True and "1 PDF/HTML file(s)" in checks["source_files"]["message"]
     assert rerun.json()["spec"]["block_size"] == 2048 and rerun.json()["queue"] == "cpu"
+
+
+def test_dry_run_counts_only_the_files_the_build_will_read(client, tmp_path):
+    docs = SESSION_WORKSPACE / "linked-docs"
+    docs.mkdir(exist_ok=True)
+    (docs / "a.pdf").write_bytes(b"%PDF")
+    (tmp_path / "secret.pdf").write_bytes(b"%PDF")
+    (docs / "b.pdf").unlink(missing_ok=True)
+    (docs / "b.pdf").symlink_to(tmp_path / "secret.pdf")  # leads out of the workspace
+    body = {"kind": "build_datasets", "source_dir": "linked-docs", "stages": ["manifest"]}
+    checks = {c["name"]: c for c in client.post("/jobs?dry_run=true", json=body).json()["checks"]}
+    message = checks["source_files"]["message"]
+    assert message.startswith("1 PDF/HTML file(s)") and "1 link(s) out of the workspace" in message
