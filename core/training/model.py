@@ -17,7 +17,11 @@ def load_tokenizer(model_path: Path) -> PreTrainedTokenizerBase:
 
 
 def load_model(
-    model_path: Path, device: Device, spec: TrainSpec, adapter: Path | None, resume: Path | None
+    model_path: Path,
+    device: Device,
+    spec: TrainSpec,
+    adapter: Path | None,
+    resume: Path | None = None,
 ):
     """The base model with a new trainable LoRA adapter, or with the trainable adapter at
     `adapter` (SFT after DAPT; the Trainer loads a checkpoint's adapter itself); without LoRA,
