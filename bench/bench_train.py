@@ -132,7 +132,7 @@ def direct(fields: dict) -> dict:
     splits = (load_splits(folder, ".parquet", "text", spec.seed) if dapt
               else load_splits(folder, ".jsonl", "messages", spec.seed))  # fmt: skip
     phase = Phase(spec.phase, resolve(workspace, spec.output_of(spec.phase)), splits, (0, 1), None)
-    model = load_model(model_path, device, spec, None)
+    model = load_model(model_path, device, spec, None, None)
     if dapt:
 
         def tokenize(batch):

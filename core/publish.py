@@ -58,10 +58,15 @@ def _mark(folder: Path, kind: str) -> None:
     (folder / MARKER).write_text(json.dumps({"kind": kind, "written_at": written_at}))
 
 
-def claim_dir(path: Path, *, kind: str) -> Path:
-    """Make `path` a folder that a job of `kind` writes into (a train job's checkpoints)."""
+def check_writable(path: Path, *, kind: str) -> None:
+    """Raise OutputRefused unless a job of `kind` may write into or replace `path`."""
     if reason := refusal(path, kind):
         raise OutputRefused(reason)
+
+
+def claim_dir(path: Path, *, kind: str) -> Path:
+    """Make `path` a folder that a job of `kind` writes into (a train job's checkpoints)."""
+    check_writable(path, kind=kind)
     path.mkdir(parents=True, exist_ok=True)
     if marker_kind(path) is None:
         _mark(path, kind)
@@ -104,8 +109,8 @@ def publishing_dir(path: Path, *, kind: str, replace_unmarked: bool = False) -> 
 
     Two renames (old aside, new in): readers see the old or the new folder, each complete.
     """
-    if not replace_unmarked and (reason := refusal(path, kind)):
-        raise OutputRefused(reason)
+    if not replace_unmarked:
+        check_writable(path, kind=kind)
     _remove_stale_siblings(path)
     temporary = _temporary_sibling(path)
     temporary.mkdir()

@@ -1,5 +1,6 @@
 """Seed step 4: DAPT and/or SFT with LoRA; adapters, checkpoints, the merged export, a report."""
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +14,22 @@ from core.chat_template import DEFAULT_TEMPLATE, has_generation_blocks, load_tem
 from core.context import RunContext
 from core.errors import JobCancelled, JobFailure
 from core.prompts import system_prompt
-from core.publish import claim_dir
+from core.publish import check_writable, claim_dir
 from core.specs.paths import relative, resolve
 from core.specs.train import LORA_TARGETS, TrainSpec
 from core.training import export
 from core.training.callbacks import JobCallback
+from core.training.checkpoints import latest_checkpoint, problem, reached_end
 from core.training.data import load_splits
-from core.training.device import resolve_device
+from core.training.device import Device, resolve_device
 from core.training.model import load_model, load_tokenizer
-from core.training.phases import Phase, dapt_trainer, latest_checkpoint, sft_trainer, train_phase
+from core.training.phases import (
+    Phase,
+    dapt_trainer,
+    kept_figures,
+    sft_trainer,
+    train_phase,
+)
 
 OOM_HINT = "Out of GPU memory: lower batch_size, raise grad_accum, lower max_length."
 
@@ -60,10 +68,27 @@ def _start(spec: TrainSpec, workspace: Path) -> tuple[str, Path] | None:
                          f"no {'/'.join(spec.phases)} checkpoint {spec.from_checkpoint} on disk",
                          hint="GET /jobs/{id}/checkpoints lists a job's checkpoints.",
                          param="from_checkpoint")  # fmt: skip
-    return found[-1].phase, resolve(workspace, found[-1].path)
+    folder = resolve(workspace, found[-1].path)
+    reason = problem(folder)
+    if reason:  # its save was cut short: the Trainer would fail on it, or resume from half of it
+        raise JobFailure("checkpoint_incomplete",
+                         f"checkpoint {spec.from_checkpoint} ({found[-1].path}) is incomplete: "
+                         f"{reason}", hint="Start from an earlier step that GET "
+                         "/jobs/{id}/checkpoints lists.", param="from_checkpoint")  # fmt: skip
+    return found[-1].phase, folder
 
 
-def _plan(spec: TrainSpec, workspace: Path) -> list[Phase]:
+def _resume_point(spec: TrainSpec, output: Path, ctx: RunContext) -> Path | None:
+    """The newest complete checkpoint in a phase's output folder, once the leftovers of an
+    interrupted run (save_adapter's staging folders, incomplete checkpoints) are out of the way."""
+    check_writable(output, kind=spec.kind)  # nothing is moved in a folder that is not ours
+    if output.is_dir() and (removed := export.clean_staging(output)):
+        ctx.event(f"removed {len(removed)} staging folder(s) an interrupted save left",
+                  data={"folders": removed})  # fmt: skip
+    return latest_checkpoint(output, ctx) if spec.resume_from_checkpoint == "auto" else None
+
+
+def _plan(spec: TrainSpec, workspace: Path, ctx: RunContext) -> list[Phase]:
     start = _start(spec, workspace)
     names = ["sft"] if start and start[0] == "sft" else spec.phases  # an SFT checkpoint holds DAPT
     phases = []
@@ -72,12 +97,60 @@ def _plan(spec: TrainSpec, workspace: Path) -> list[Phase]:
         source = resolve(workspace, spec.dapt_dir if name == "dapt" else spec.sft_dir)
         splits = (load_splits(source, ".parquet", "text", spec.seed) if name == "dapt"
                   else load_splits(source, ".jsonl", "messages", spec.seed))  # fmt: skip
-        resume = latest_checkpoint(output) if spec.resume_from_checkpoint == "auto" else None
+        resume = _resume_point(spec, output, ctx)
         if start and start[0] == name:
             resume = start[1]
         span = (index / len(names), (index + 1) / len(names))
-        phases.append(Phase(name, output, splits, span, resume))
+        complete = resume is not None and reached_end(resume, spec.max_steps, spec.epochs)
+        phases.append(Phase(name, output, splits, span, resume, complete))
     return phases
+
+
+@dataclass
+class _Outputs:
+    """What loading a model and writing a phase's outputs need, shared by every phase."""
+
+    spec: TrainSpec
+    model_path: Path
+    device: Device
+    tokenizer: Any
+    prompt: str
+
+    def load(self, start: Path | None, resume: Path | None):
+        return load_model(self.model_path, self.device, self.spec, start, resume)
+
+    def save_phase(self, save, output_dir: Path) -> None:
+        export.save_adapter(save, self.tokenizer, output_dir, self.prompt)
+
+    def save_merged(self, model, target: Path) -> None:
+        export.save_merged(model, self.tokenizer, target, self.model_path, self.prompt)
+
+
+def _keep(phase: Phase, outputs: _Outputs, ctx: RunContext) -> dict[str, Any]:
+    """A phase whose checkpoint already holds every step: nothing is trained and its output is
+    kept as it is, or written from that checkpoint when the save after training never ran."""
+    assert phase.resume_from is not None
+    figures = kept_figures(phase)
+    if not export.is_exported(phase.output_dir, phase.resume_from):
+        model = outputs.load(phase.resume_from, phase.resume_from)
+        outputs.save_phase(model.save_pretrained, phase.output_dir)
+        figures["exported_from_checkpoint"] = True
+    where = relative(ctx.workspace, phase.output_dir)
+    ctx.event(f"{phase.name} was already complete at step {figures['steps']} "
+              f"({phase.resume_from.name}): nothing to train, {where} is kept. To train on, "
+              "raise max_steps or epochs; to train again from the start, choose a new "
+              "output_dir.", data={"phase": phase.name, "steps": figures["steps"]})  # fmt: skip
+    return figures
+
+
+def _merge(sft: Phase, model, merged: Path, outputs: _Outputs, ctx: RunContext) -> None:
+    """Merge the SFT adapter into the base model, unless SFT was already complete and its merged
+    model is there: a re-run keeps it rather than rewrite it."""
+    if sft.complete and sft.resume_from and export.is_exported(merged, sft.resume_from):
+        ctx.event(f"{merged.name} is kept: it was merged from this SFT adapter")
+        return
+    ctx.set_stage("merge", "merging the adapter into the base model")
+    outputs.save_merged(model if model is not None else outputs.load(sft.output_dir, None), merged)
 
 
 def run(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
@@ -89,21 +162,26 @@ def run(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
     tokenizer = load_tokenizer(model_path)
     template, assistant_only = _template(spec, workspace, ctx)
     tokenizer.chat_template = template
-    phases = _plan(spec, workspace)
-    for phase in phases:  # refused unless ours to write: never the base model, say
+    phases = _plan(spec, workspace, ctx)
+    for phase in phases:  # made and marked once the datasets are checked
         claim_dir(phase.output_dir, kind=spec.kind)
     report: dict[str, Any] = {"device": device.name, "precision": device.precision,
                               "lora_targets": LORA_TARGETS[spec.lora_scope] if spec.use_lora
                               else None, "phases": {}, "artifacts": {}, "datasets": {}}  # fmt: skip
     adapter = resolve(workspace, spec.output_of("dapt")) if spec.phase == "both" else None
-    prompt = system_prompt(model_path)
+    outputs = _Outputs(spec, model_path, device, tokenizer, system_prompt(model_path))
     model = None
     for phase in phases:
         report["datasets"].update(phase.splits.files)
         ctx.set_stage(phase.name, f"{phase.name}: {len(phase.splits.train)} training rows"
                       + (f", resuming from {phase.resume_from.name}" if phase.resume_from else ""),
                       carved_validation=phase.splits.carved)  # fmt: skip
-        model = load_model(model_path, device, spec, adapter if phase.name == "sft" else None)
+        kind = "adapter" if spec.use_lora else "model"  # without LoRA the phase saves it whole
+        report["artifacts"][f"{phase.name}_{kind}"] = relative(workspace, phase.output_dir)
+        if phase.complete:  # the Trainer would take a step past the end, from the wrong weights
+            report["phases"][phase.name], model = _keep(phase, outputs, ctx), None
+            continue
+        model = outputs.load(adapter if phase.name == "sft" else None, phase.resume_from)
         callback = JobCallback(ctx, phase.name, phase.span)
         if phase.name == "dapt":
             trainer = dapt_trainer(model, tokenizer, spec, device, phase, callback)
@@ -116,13 +194,10 @@ def run(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
         if callback.cancelled:
             raise JobCancelled(f"{phase.name} stopped at step {trainer.state.global_step}; "
                                "a checkpoint was saved")  # fmt: skip
-        export.save_adapter(trainer, tokenizer, phase.output_dir, prompt)
-        kind = "adapter" if spec.use_lora else "model"  # without LoRA the phase saves it whole
-        report["artifacts"][f"{phase.name}_{kind}"] = relative(workspace, phase.output_dir)
-    if spec.merge_adapter and spec.use_lora and model is not None and "sft" in spec.phases:
-        ctx.set_stage("merge", "merging the adapter into the base model")
+        outputs.save_phase(trainer.save_model, phase.output_dir)
+    if spec.merge_adapter and spec.use_lora and "sft" in spec.phases:
         merged = resolve(workspace, f"{spec.output_of('sft')}-merged")
-        export.save_merged(model, tokenizer, merged, model_path, prompt)
+        _merge(phases[-1], model, merged, outputs, ctx)
         report["artifacts"]["merged_model"] = relative(workspace, merged)
     report["versions"] = {"torch": torch.__version__, "transformers": transformers.__version__,
                           "peft": peft.__version__, "trl": trl.__version__}  # fmt: skip

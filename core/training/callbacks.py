@@ -52,6 +52,7 @@ class JobCallback(TrainerCallback):
             self.flush()
 
     def on_save(self, args: TrainingArguments, state: TrainerState, control, **kwargs):
+        self.flush()  # a crash after this checkpoint must not lose the metrics that led to it
         metrics: dict[str, float] = {}
         for entry in reversed(state.log_history):  # the latest losses at or before this step
             for key in ("loss", "eval_loss"):

@@ -16,12 +16,22 @@ def load_tokenizer(model_path: Path) -> PreTrainedTokenizerBase:
     return tokenizer
 
 
-def load_model(model_path: Path, device: Device, spec: TrainSpec, adapter: Path | None):
+def load_model(
+    model_path: Path,
+    device: Device,
+    spec: TrainSpec,
+    adapter: Path | None,
+    resume: Path | None = None,
+):
     """The base model with a new trainable LoRA adapter, or with the trainable adapter at
-    `adapter` (SFT after DAPT); without LoRA, the whole model, from `adapter` when SFT goes on
-    from a fully trained DAPT model."""
-    if not spec.use_lora and adapter is not None:
-        model_path = adapter
+    `adapter` (SFT after DAPT; the Trainer loads a checkpoint's adapter itself); without LoRA,
+    the whole model, from the checkpoint `resume` continues, else from `adapter` when SFT goes
+    on from a fully trained DAPT model."""
+    if not spec.use_lora:
+        # Not the Trainer's resume: it loads a whole model's state dict by its in-memory names,
+        # which transformers 5 saves under other ones, so nothing matches and the base weights
+        # would silently stay. from_pretrained maps the saved names.
+        model_path = resume or adapter or model_path
     model = Mistral3ForConditionalGeneration.from_pretrained(model_path, dtype=device.dtype)
     if spec.gradient_checkpointing:
         model.config.use_cache = False

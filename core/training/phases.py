@@ -10,12 +10,12 @@ from transformers import (
     Trainer,
     TrainingArguments,
 )
-from transformers.trainer_utils import get_last_checkpoint
 from trl import SFTConfig, SFTTrainer
 
 from core.context import RunContext
 from core.specs.train import TrainSpec
 from core.training.callbacks import JobCallback
+from core.training.checkpoints import trainer_state
 from core.training.data import Splits
 from core.training.device import Device
 
@@ -27,6 +27,7 @@ class Phase:
     splits: Splits
     span: tuple[float, float]  # share of the job's progress this phase covers
     resume_from: Path | None  # a checkpoint to continue from
+    complete: bool = False  # resume_from already holds every step: nothing is left to train
 
 
 def arguments(spec: TrainSpec, device: Device, phase: Phase) -> dict[str, Any]:
@@ -46,11 +47,6 @@ def arguments(spec: TrainSpec, device: Device, phase: Phase) -> dict[str, Any]:
         "use_cpu": device.name == "cpu", "report_to": [], "disable_tqdm": True,
         "include_num_input_tokens_seen": True, "dataloader_num_workers": 0,
     }  # fmt: skip
-
-
-def latest_checkpoint(output_dir: Path) -> Path | None:
-    found = get_last_checkpoint(str(output_dir)) if output_dir.is_dir() else None
-    return Path(found) if found else None
 
 
 def dapt_trainer(model, tokenizer, spec, device, phase: Phase, callback: JobCallback) -> Trainer:
@@ -107,4 +103,22 @@ def train_phase(trainer: Trainer, phase: Phase, ctx: RunContext) -> dict[str, An
         "tokens_seen": tokens, "runtime_s": round(runtime, 3),
         "tokens_per_second": round(tokens / runtime, 1) if runtime else None,
         "resumed_from": str(phase.resume_from) if phase.resume_from else None,
+        "already_complete": False,
+    }  # fmt: skip
+
+
+def kept_figures(phase: Phase) -> dict[str, Any]:
+    """The figures of a phase that was already complete, from its last checkpoint's state."""
+    assert phase.resume_from is not None
+    state = trainer_state(phase.resume_from)
+    history = state.get("log_history") or []
+    evals = [h["eval_loss"] for h in history if "eval_loss" in h]
+    losses = [h["loss"] for h in history if "loss" in h]
+    return {
+        "steps": state.get("global_step"), "max_steps": state.get("max_steps"),
+        "final_train_loss": losses[-1] if losses else None,
+        "final_eval_loss": evals[-1] if evals else None,
+        "tokens_seen": int(state.get("num_input_tokens_seen") or 0), "runtime_s": 0.0,
+        "tokens_per_second": None, "resumed_from": str(phase.resume_from),
+        "already_complete": True,
     }  # fmt: skip
