@@ -13,6 +13,7 @@ from transformers import (
 from trl import SFTConfig, SFTTrainer
 
 from core.context import RunContext
+from core.errors import JobFailure
 from core.specs.train import TrainSpec
 from core.training.callbacks import JobCallback
 from core.training.checkpoints import trainer_state
@@ -76,7 +77,7 @@ def sft_trainer(
         max_length=spec.max_length,
         packing=spec.packing,
     )
-    return SFTTrainer(
+    trainer = SFTTrainer(
         model=model,
         args=config,
         train_dataset=phase.splits.train,
@@ -84,6 +85,15 @@ def sft_trainer(
         processing_class=tokenizer,
         callbacks=[callback],
     )
+    if not len(trainer.train_dataset):  # TRL dropped every example: none left to supervise
+        raise JobFailure(
+            "dataset_invalid",
+            f"no SFT training example keeps an assistant token within max_length "
+            f"{spec.max_length}: every one was cut before its first answer",
+            hint="Raise max_length, or build the datasets with a smaller answer_chars.",
+            param="max_length",
+        )
+    return trainer
 
 
 def train_phase(trainer: Trainer, phase: Phase, ctx: RunContext) -> dict[str, Any]:

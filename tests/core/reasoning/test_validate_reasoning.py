@@ -34,6 +34,7 @@ def failure(workspace, **fields) -> JobFailure:
     return caught.value
 
 
+@pytest.mark.slow  # generates with the tiny model
 def test_the_untrained_model_fails_the_contract_with_every_file_written(workspace):
     error = failure(workspace)
     assert (
@@ -59,6 +60,7 @@ def test_the_untrained_model_fails_the_contract_with_every_file_written(workspac
     assert len(list((out / "raw").iterdir())) == 6
 
 
+@pytest.mark.slow  # generates with the tiny model
 def test_a_conversation_feeds_the_models_own_reply_back_before_the_follow_up(workspace):
     failure(workspace, seeds=[5], single_prompts=[])
     transcript = json.loads(
@@ -74,6 +76,7 @@ def test_a_conversation_feeds_the_models_own_reply_back_before_the_follow_up(wor
     assert all(t["new_tokens"] <= 8 and t["stop"] in ("eos", "max_new_tokens") for t in turns)
 
 
+@pytest.mark.slow  # generates with the tiny model
 def test_the_template_is_the_models_own_else_the_projects(workspace):
     report = failure(workspace).result
     assert report["model"]["chat_template"] == "the project's Mistral-3 template"
@@ -83,6 +86,7 @@ def test_the_template_is_the_models_own_else_the_projects(workspace):
     assert report["model"]["chat_template"] == "template.jinja"
 
 
+@pytest.mark.slow  # generates with the tiny model
 def test_replies_are_cut_where_the_context_window_is_full(workspace):
     report = failure(workspace, ctx_size=300, max_new_tokens=400, seeds=[1]).result
     assert set(report["stops"]) <= {"eos", "ctx_size"} and report["stops"].get("ctx_size")
@@ -93,6 +97,7 @@ def test_replies_are_cut_where_the_context_window_is_full(workspace):
     assert second["stop"] == "ctx_size" and second["reply"] == ""
 
 
+@pytest.mark.slow  # generates with the tiny model
 def test_thresholds_decide_the_verdict(workspace):
     zero = {name: 0.0 for name in ("think_tag_rate", "balanced_rate", "final_answer_rate",
                                    "multi_turn_retained_rate")}  # fmt: skip
@@ -101,6 +106,7 @@ def test_thresholds_decide_the_verdict(workspace):
     assert ctx.fractions[-1] == 1.0 and ctx.events[-1][2].startswith("PASS")
 
 
+@pytest.mark.slow  # generates with the tiny model
 def test_a_cancel_stops_generation(workspace):
     ctx = RecordingContext(workspace)
     ctx.cancel_requested.set()

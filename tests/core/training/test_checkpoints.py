@@ -84,6 +84,7 @@ def workspace(sample_workspace, tmp_path):
     return copy_workspace(sample_workspace, tmp_path / "ws")
 
 
+@pytest.mark.slow  # trains the tiny model
 def test_a_run_killed_while_saving_resumes_from_the_previous_checkpoint(workspace):
     train(workspace, phase="dapt", max_steps=4, save_steps=2)
     output = workspace / "models/ft-dapt"
@@ -99,6 +100,7 @@ def test_a_run_killed_while_saving_resumes_from_the_previous_checkpoint(workspac
     assert any("checkpoint-4 is incomplete" in m for _, level, m, _ in ctx.events)
 
 
+@pytest.mark.slow  # trains the tiny model
 def test_from_checkpoint_refuses_an_incomplete_checkpoint(workspace):
     earlier = store.create_job(spec=TrainSpec.model_validate(TINY))
     complete_checkpoint(workspace / "models/ft-dapt/checkpoint-2", 2)

@@ -8,10 +8,13 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from core.publish import claim_dir
 from core.training import callbacks
 from tests.conftest import copy_workspace
 from tests.core.training.test_train import train
 from tests.recording import RecordingContext
+
+pytestmark = pytest.mark.slow  # trains the tiny model
 
 FULL = {"phase": "sft", "use_lora": False, "max_steps": 4, "save_steps": 2}
 
@@ -91,6 +94,7 @@ def test_a_finished_phase_whose_final_save_never_ran_is_written_from_its_checkpo
 
 
 def test_stale_staging_folders_are_removed_before_training(workspace):
+    claim_dir(workspace / "models/ft", kind="train")  # an earlier train job's folder
     stale = workspace / "models/ft/.final-k2j3h4"
     stale.mkdir(parents=True)
     (stale / "model.safetensors").write_bytes(b"half a model")

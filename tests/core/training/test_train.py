@@ -11,6 +11,8 @@ from core.specs.train import TrainSpec
 from tests.conftest import copy_workspace
 from tests.recording import RecordingContext
 
+pytestmark = pytest.mark.slow  # trains the tiny model
+
 TINY = {"kind": "train", "model_path": "models/tiny-ministral3", "output_dir": "models/ft",
         "allow_cpu": True, "max_steps": 6, "batch_size": 4, "grad_accum": 1,
         "learning_rate": 0.002, "max_length": 512, "gradient_checkpointing": False,
@@ -128,3 +130,11 @@ def test_no_gpu_without_allow_cpu_fails_with_the_hint(workspace):
     with pytest.raises(JobFailure) as failure:
         train(workspace, allow_cpu=False)
     assert failure.value.type == "no_gpu" and "/dev/kfd" in failure.value.hint
+
+
+def test_a_max_length_that_cuts_every_answer_is_a_clean_failure(workspace):
+    # 48 tokens hold the system prompt's start, never an answer: TRL drops every example.
+    with pytest.raises(JobFailure) as failure:
+        train(workspace, phase="sft", max_length=48)
+    assert failure.value.type == "dataset_invalid" and failure.value.param == "max_length"
+    assert "max_length 48" in failure.value.message
