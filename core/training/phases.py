@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from datasets import Dataset
 from transformers import (
     DataCollatorForLanguageModeling,
     PrinterCallback,
@@ -85,7 +86,8 @@ def sft_trainer(
         processing_class=tokenizer,
         callbacks=[callback],
     )
-    if not len(trainer.train_dataset):  # TRL dropped every example: none left to supervise
+    kept = trainer.train_dataset  # after TRL's tokenizing, truncating and dropping
+    if isinstance(kept, Dataset) and not len(kept):  # every example dropped: none to supervise
         raise JobFailure(
             "dataset_invalid",
             f"no SFT training example keeps an assistant token within max_length "
