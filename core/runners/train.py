@@ -13,6 +13,7 @@ from core import journal
 from core.chat_template import DEFAULT_TEMPLATE, has_generation_blocks, load_template
 from core.context import RunContext
 from core.errors import JobCancelled, JobFailure
+from core.pipeline.build_marker import check_same_build
 from core.prompts import system_prompt
 from core.publish import check_writable, claim_dir
 from core.specs.paths import relative, resolve
@@ -89,6 +90,8 @@ def _resume_point(spec: TrainSpec, output: Path, ctx: RunContext) -> Path | None
 
 
 def _plan(spec: TrainSpec, workspace: Path, ctx: RunContext) -> list[Phase]:
+    if spec.phase == "both":  # one build's DAPT and SFT, wherever the two folders are
+        check_same_build(resolve(workspace, spec.dapt_dir), resolve(workspace, spec.sft_dir))
     start = _start(spec, workspace)
     names = ["sft"] if start and start[0] == "sft" else spec.phases  # an SFT checkpoint holds DAPT
     phases = []

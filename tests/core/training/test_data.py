@@ -43,3 +43,13 @@ def test_load_splits_accepts_one_build_and_datasets_from_before_markers(workspac
     for name in ("dapt", "sft"):
         (processed / name / MARKER).unlink()
     assert len(load_splits(processed / "dapt", ".parquet", "text", seed=0).train)
+
+
+def test_a_pair_from_two_build_folders_is_refused_too(workspace):
+    processed = workspace / PROCESSED
+    shutil.move(processed / "sft", workspace / "data/other/sft")  # each folder alone, elsewhere
+    spec = TrainSpec.model_validate({**SPEC, "phase": "both", "sft_dir": "data/other/sft"})
+    with pytest.raises(JobFailure) as failure:
+        run(spec, RecordingContext(workspace))
+    assert failure.value.type == "dataset_mixed_runs"
+    assert "run one" in failure.value.message and "run two" in failure.value.message
