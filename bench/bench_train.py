@@ -45,8 +45,9 @@ def make_workspace() -> Path:
     """The tiny model, the sample corpus and the datasets built from them (not timed)."""
     from core.context import ConsoleContext
     from core.runners.build_datasets import run
+    from core.sample_corpus import sample_corpus_dir
     from core.specs.build_datasets import BuildDatasetsSpec
-    from core.tiny_model import make_tiny_model, sample_corpus_dir
+    from core.tiny_model import make_tiny_model
 
     workspace = Path(tempfile.mkdtemp(prefix="c64ft-bench-train-"))
     os.environ["C64FT_WORKSPACE"] = str(workspace)

@@ -21,6 +21,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from c64ft import client as api_client
 from c64ft.processes import free_port, start_all, stop_all
 from core.config import get_settings
+from core.sample_corpus import sample_corpus_dir
 
 MODEL = "models/tiny-ministral3"
 START_TIMEOUT_S = 60.0
@@ -54,8 +55,6 @@ def prepare_workspace(workspace: Path) -> None:
     docs = workspace / "c64_docs"
     # A checkout's c64_docs/ holds only .gitkeep: that counts as empty.
     if not any(f.is_file() and not f.name.startswith(".") for f in docs.rglob("*")):
-        from core.tiny_model import sample_corpus_dir  # torch: only on a first run
-
         shutil.copytree(sample_corpus_dir(), docs, dirs_exist_ok=True)
         console.print(f"copied the sample corpus to {docs}")
     if not (workspace / MODEL / "config.json").is_file():

@@ -1,6 +1,5 @@
 """A randomly initialised model of the real architecture, built offline in seconds for tests."""
 
-import importlib.resources
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from core.pipeline.phrasing import QUESTIONS, TASKS, TRACES
 from core.pipeline.readers import UnreadableFile, read_html, read_pdf
 from core.prompts import C64_SPECIALIZATION, FALLBACK_BASE_PROMPT
 from core.publish import publishing_dir
+from core.sample_corpus import sample_corpus_dir
 
 CONTROL_TOKENS = ["<unk>", "<s>", "</s>", "<pad>", "[INST]", "[/INST]", "[SYSTEM_PROMPT]",
                   "[/SYSTEM_PROMPT]", "[THINK]", "[/THINK]"]  # fmt: skip
@@ -152,11 +152,6 @@ def project_wording() -> list[str]:
     texts += [t.format(task=task, topic="") for t in TRACES for task in TASKS.values()]
     texts += [q.format(topic="") for questions in QUESTIONS.values() for q in questions]
     return texts
-
-
-def sample_corpus_dir() -> Path:
-    """The sample corpus bundled with the package (`c64ft/sample_corpus/`)."""
-    return Path(str(importlib.resources.files("c64ft") / "sample_corpus"))
 
 
 def _require_texts(corpus_dir: Path) -> list[str]:

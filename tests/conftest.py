@@ -79,8 +79,8 @@ def sample_workspace(tmp_path_factory, tiny_model) -> Path:
     import shutil
 
     from core.runners.build_datasets import run
+    from core.sample_corpus import sample_corpus_dir
     from core.specs.build_datasets import BuildDatasetsSpec
-    from core.tiny_model import sample_corpus_dir
     from tests.recording import RecordingContext
 
     workspace = tmp_path_factory.mktemp("sample-workspace")

@@ -11,12 +11,11 @@ TASK_NAME = "c64ft.run_job"
 
 
 def _embedded_broker_options(settings: Settings) -> dict:
-    """The file broker keeps its queues under data/broker/ (DESIGN.md: never the job database)."""
+    """The file broker keeps its queues under data/broker/ (DESIGN.md: never the job database);
+    the broker makes the folders on its first connection."""
     root = settings.broker_folder
     folders = {"data_folder_in": root / "queue", "data_folder_out": root / "queue"}
     folders |= {"control_folder": root / "control", "processed_folder": root / "processed"}
-    for folder in folders.values():
-        folder.mkdir(parents=True, exist_ok=True)
     return {name: str(path) for name, path in folders.items()} | {"polling_interval": 0.1}
 
 

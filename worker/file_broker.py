@@ -17,6 +17,13 @@ SCHEME = "c64ft-files"
 
 
 class Channel(filesystem.Channel):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Made on the first connection, not when the Celery app is imported.
+        folders = (self.data_folder_in, self.data_folder_out)
+        for folder in (*folders, self.control_folder, self.processed_folder):
+            os.makedirs(folder, exist_ok=True)
+
     def _put(self, queue, payload, **kwargs):
         name = f"{int(round(monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg"
         staging = f"{self.data_folder_out.rstrip(os.sep)}.staging"

@@ -9,12 +9,12 @@ from transformers import AutoTokenizer, Mistral3ForConditionalGeneration
 from typer.testing import CliRunner
 
 from c64ft.cli import app
+from core.sample_corpus import sample_corpus_dir
 from core.tiny_model import (
     CONTROL_TOKENS,
     CorpusError,
     corpus_texts,
     make_tiny_model,
-    sample_corpus_dir,
 )
 
 PAGES = {

@@ -3,7 +3,7 @@
 import csv
 import json
 
-from core.tiny_model import sample_corpus_dir
+from core.sample_corpus import sample_corpus_dir
 from tests.conftest import copy_workspace
 from tests.e2e.service import wait_until
 

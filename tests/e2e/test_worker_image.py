@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from core.tiny_model import sample_corpus_dir
+from core.sample_corpus import sample_corpus_dir
 from tests.e2e.image_recipe import Recipe
 from tests.e2e.service import Service
 
