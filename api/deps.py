@@ -8,9 +8,9 @@ from fastapi import Depends, HTTPException, Path, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from core import store
 from core.config import get_settings
-from core.models import Job
+from core.jobs import store
+from core.jobs.models import Job
 
 T = TypeVar("T")
 _bearer = HTTPBearer(auto_error=False, description="Needed when C64FT_API_TOKEN is set.")

@@ -12,8 +12,8 @@ from api.deps import require_token
 from api.errors import error_responses, http_error, validation_error
 from api.routes import docs, health, jobs
 from core.config import get_settings
-from core.db import init_db
 from core.errors import JobNotFound
+from core.jobs.db import init_db
 
 
 @asynccontextmanager

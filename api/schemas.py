@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from core.models import Job, JobCheckpoint, JobEvent, JobMetric, JobStatus, utcnow
+from core.jobs.models import Job, JobCheckpoint, JobEvent, JobMetric, JobStatus, utcnow
 from core.preflight import Check
 
 

@@ -43,7 +43,7 @@ SETTINGS = {
 
 def make_workspace() -> Path:
     """The tiny model, the sample corpus and the datasets built from them (not timed)."""
-    from core.context import ConsoleContext
+    from c64ft.console import ConsoleContext
     from core.runners.build_datasets import run
     from core.sample_corpus import sample_corpus_dir
     from core.specs.build_datasets import BuildDatasetsSpec
@@ -113,8 +113,8 @@ def direct(fields: dict) -> dict:
     )
     from trl import SFTConfig, SFTTrainer
 
+    from c64ft.console import ConsoleContext
     from core.chat_template import DEFAULT_TEMPLATE, has_generation_blocks, load_template
-    from core.context import ConsoleContext
     from core.specs.paths import resolve
     from core.specs.train import TrainSpec
     from core.training.data import load_splits

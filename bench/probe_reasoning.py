@@ -10,7 +10,7 @@ topics), each also as a two-turn conversation with a follow-up, and prints the r
 import argparse
 from pathlib import Path
 
-from core.context import ConsoleContext
+from c64ft.console import ConsoleContext
 from core.errors import JobFailure
 from core.runners.validate_reasoning import run
 from core.specs import ValidateReasoningSpec

@@ -121,7 +121,7 @@ def status(job_id: str, api: ApiUrl = DEFAULT_API) -> None:
 @app.command(context_settings=EXTRA)
 def run(ctx: typer.Context, kind: str) -> None:
     """Run one job in this process, no service: c64ft run KIND --field value …"""
-    from core.context import ConsoleContext
+    from c64ft.console import ConsoleContext
     from core.errors import JobCancelled, JobFailure
     from core.preflight import input_problems
     from core.runners import run_spec

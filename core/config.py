@@ -63,6 +63,15 @@ class Settings(BaseSettings):
         return self.broker_url.startswith("filesystem://")
 
     @property
+    def database_file(self) -> Path | None:
+        """The job database's SQLite file (relative: to the workspace); None for a server."""
+        if not self.database_url.startswith("sqlite"):
+            return None
+        from sqlalchemy import make_url  # here, so that importing the settings loads no ORM
+
+        return Path(make_url(self.database_url).database or "")
+
+    @property
     def broker_folder(self) -> Path:
         """Where the embedded file broker keeps its queues (never in the job database)."""
         return self.workspace / "data" / "broker"

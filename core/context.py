@@ -1,20 +1,17 @@
 """The context a runner works in: report progress, log events, record metrics, notice a cancel.
 
-Runners know nothing of HTTP or Celery; the worker hands them a `StoreContext` (everything lands
-in the database), `c64ft run` a `ConsoleContext` (everything goes to the terminal).
+Runners know nothing of HTTP, Celery or the job database; the worker hands them a
+`core.jobs.context.StoreContext` (everything lands in the database), `c64ft run` a
+`c64ft.console.ConsoleContext` (everything goes to the terminal), tests an in-memory one.
 """
 
-import json
-import sys
 import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from core import journal, store
 from core.errors import JobCancelled
-from core.workflow import StepLink, show_step_progress
 
 PROGRESS_WRITE_INTERVAL_S = 1.0
 
@@ -55,61 +52,12 @@ class RunContext:
         """A training checkpoint was saved at `path` (inside the workspace)."""
         raise NotImplementedError
 
+    def saved_checkpoints(self, job_id: str) -> list[tuple[str, int, str]]:
+        """(phase, step, path) of each checkpoint the job `job_id` saved, for `from_checkpoint`:
+        only a context with the job database knows them."""
+        return []
+
     def check_cancelled(self) -> None:
         """Call at every step boundary: raises JobCancelled once a cancel was asked for."""
         if self.cancel_requested.is_set():
             raise JobCancelled(f"cancelled during stage {self.stage}")
-
-
-class StoreContext(RunContext):
-    """Writes everything to the job store."""
-
-    def __init__(self, *, workspace: Path, job_id: str, step: StepLink | None = None) -> None:
-        super().__init__(workspace=workspace)
-        self.job_id = self.run_id = job_id
-        self.step = step  # set when the job is a workflow's step: the workflow shows its progress
-
-    def set_stage(self, stage: str, message: str, **data: Any) -> None:
-        store.set_fields(self.job_id, stage=stage)
-        super().set_stage(stage, message, **data)
-        if self.step:
-            fraction = store.get_job(self.job_id).progress_fraction or 0.0
-            show_step_progress(self.step, fraction, stage)
-
-    def event(self, message: str, *, level: str = "info", data: dict | None = None) -> None:
-        journal.add_event(self.job_id, message, level=level, stage=self.stage, data=data)
-
-    def _show_progress(self, fraction: float, step: int | None, total: int | None) -> None:
-        store.set_fields(
-            self.job_id,
-            progress_fraction=fraction,
-            progress_step=step,
-            progress_total_steps=total,
-        )
-        if self.step:
-            show_step_progress(self.step, fraction, self.stage)
-
-    def metrics(self, points: list[dict[str, Any]]) -> None:
-        journal.add_metrics(self.job_id, points)
-
-    def checkpoint(self, phase: str, step: int, path: str, metrics: dict | None) -> None:
-        journal.add_checkpoint(self.job_id, phase=phase, step=step, path=path, metrics=metrics)
-
-
-class ConsoleContext(RunContext):
-    """For `c64ft run`: events and progress go to stderr; Ctrl-C is the cancel."""
-
-    def event(self, message: str, *, level: str = "info", data: dict | None = None) -> None:
-        suffix = f" {json.dumps(data)}" if data else ""
-        print(f"[{level}] {self.stage or '-'}: {message}{suffix}", file=sys.stderr)
-
-    def _show_progress(self, fraction: float, step: int | None, total: int | None) -> None:
-        counter = f" ({step}/{total})" if step is not None and total else ""
-        print(f"  {self.stage}: {fraction:6.1%}{counter}", file=sys.stderr)
-
-    def metrics(self, points: list[dict[str, Any]]) -> None:
-        for point in points:
-            print(f"  metric {json.dumps(point)}", file=sys.stderr)
-
-    def checkpoint(self, phase: str, step: int, path: str, metrics: dict | None) -> None:
-        print(f"  checkpoint {phase} step {step}: {path} {metrics or ''}", file=sys.stderr)

@@ -9,8 +9,6 @@ replaces or lies inside a folder that c64ft did not make or that another kind of
 from pathlib import Path
 from typing import NamedTuple
 
-from sqlalchemy import make_url
-
 from core.config import Settings
 from core.publish import OutputRefused, claim_dir, marker_kind, refusal
 from core.specs import SpecBase
@@ -37,8 +35,8 @@ def _inside(path: Path, folder: Path) -> bool:
 def fenced_paths(spec: SpecBase, root: Path, settings: Settings) -> list[Fenced]:
     """What no output of `spec` may touch, resolved in the workspace `root`."""
     fences = [Fenced("the workspace root", root, False)]
-    if settings.database_url.startswith("sqlite"):
-        database = (root / (make_url(settings.database_url).database or "")).resolve()
+    if (database_file := settings.database_file) is not None:
+        database = (root / database_file).resolve()
         fences.append(Fenced("the job database's folder", database.parent, False))
         fences.append(Fenced("the job database", database, False))
     if settings.embedded_broker:

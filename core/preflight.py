@@ -11,6 +11,7 @@ from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from core.config import get_settings
 from core.fence import InputProblem, output_problems, steps_overlap
+from core.jobs.workers import live_workers
 from core.specs import (
     KINDS,
     BuildDatasetsSpec,
@@ -20,7 +21,6 @@ from core.specs import (
     WorkflowSpec,
 )
 from core.specs.paths import resolve
-from core.workers import live_workers
 
 
 class Check(TypedDict):

@@ -32,7 +32,7 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session", autouse=True)
 def database():
-    from core.db import init_db
+    from core.jobs.db import init_db
 
     init_db()
     return SESSION_WORKSPACE

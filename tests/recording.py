@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 from core.context import RunContext
+from core.jobs import journal
 
 
 class RecordingContext(RunContext):
@@ -27,3 +28,6 @@ class RecordingContext(RunContext):
 
     def checkpoint(self, phase: str, step: int, path: str, metrics: dict | None) -> None:
         self.checkpoints.append((phase, step, path, metrics))
+
+    def saved_checkpoints(self, job_id: str) -> list[tuple[str, int, str]]:
+        return journal.saved_checkpoints(job_id)  # the session's job database

@@ -2,8 +2,8 @@
 
 import logging
 
-from core import journal, store
-from core.models import Job
+from core.jobs import journal, store
+from core.jobs.models import Job
 from worker.celery_app import TASK_NAME, celery_app
 
 log = logging.getLogger(__name__)

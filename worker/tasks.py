@@ -5,11 +5,11 @@ import os
 
 from celery import bootsteps
 
-from core import recovery, store, workflow
 from core.config import get_settings
-from core.db import init_db
-from core.execution import execute_job
-from core.workers import register_worker, touch_worker, unregister_worker
+from core.jobs import recovery, store, workflow
+from core.jobs.db import init_db
+from core.jobs.execution import execute_job
+from core.jobs.workers import register_worker, touch_worker, unregister_worker
 from worker.celery_app import TASK_NAME, celery_app
 from worker.dispatch import queue_depth, resend_job, send_job
 

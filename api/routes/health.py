@@ -3,8 +3,8 @@
 from fastapi import APIRouter, Response
 
 from api.schemas import Health
-from core.db import read_session
-from core.workers import live_workers
+from core.jobs.db import read_session
+from core.jobs.workers import live_workers
 from worker.dispatch import ping_broker
 
 router = APIRouter(tags=["health"])

@@ -18,12 +18,12 @@ from api.schemas import (
     MetricPublic,
     MetricsPublic,
 )
-from core import journal, store, workflow
 from core.errors import IllegalTransition, JobNotFound
-from core.models import JobStatus
+from core.jobs import journal, store, workflow
+from core.jobs.models import JobStatus
+from core.jobs.workflow import WORKFLOW
 from core.preflight import input_problems, preflight
 from core.specs import KINDS, JobSpec
-from core.workflow import WORKFLOW
 from worker.dispatch import send_job
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])

@@ -9,7 +9,6 @@ import torch
 import transformers
 import trl
 
-from core import journal
 from core.chat_template import DEFAULT_TEMPLATE, has_generation_blocks, load_template
 from core.context import RunContext
 from core.errors import JobCancelled, JobFailure
@@ -56,27 +55,28 @@ def _template(spec: TrainSpec, workspace: Path, ctx: RunContext) -> tuple[str, b
     return template, False
 
 
-def _start(spec: TrainSpec, workspace: Path) -> tuple[str, Path] | None:
+def _start(spec: TrainSpec, ctx: RunContext) -> tuple[str, Path] | None:
     """(phase, checkpoint folder) named by `from_checkpoint`."""
     if not spec.from_checkpoint:
         return None
     job_id, step = spec.from_checkpoint.split(":")
-    found = [c for c in journal.list_checkpoints(job_id)
-             if c.step == int(step) and c.phase in spec.phases]  # fmt: skip
-    found.sort(key=lambda c: spec.phases.index(c.phase))  # at a tie, the later phase
-    if not found or not resolve(workspace, found[-1].path).is_dir():
+    found = [(phase, path) for phase, saved_step, path in ctx.saved_checkpoints(job_id)
+             if saved_step == int(step) and phase in spec.phases]  # fmt: skip
+    found.sort(key=lambda c: spec.phases.index(c[0]))  # at a tie, the later phase
+    if not found or not resolve(ctx.workspace, found[-1][1]).is_dir():
         raise JobFailure("checkpoint_not_found",
                          f"no {'/'.join(spec.phases)} checkpoint {spec.from_checkpoint} on disk",
                          hint="GET /jobs/{id}/checkpoints lists a job's checkpoints.",
                          param="from_checkpoint")  # fmt: skip
-    folder = resolve(workspace, found[-1].path)
+    phase, path = found[-1]
+    folder = resolve(ctx.workspace, path)
     reason = problem(folder)
     if reason:  # its save was cut short: the Trainer would fail on it, or resume from half of it
         raise JobFailure("checkpoint_incomplete",
-                         f"checkpoint {spec.from_checkpoint} ({found[-1].path}) is incomplete: "
+                         f"checkpoint {spec.from_checkpoint} ({path}) is incomplete: "
                          f"{reason}", hint="Start from an earlier step that GET "
                          "/jobs/{id}/checkpoints lists.", param="from_checkpoint")  # fmt: skip
-    return found[-1].phase, folder
+    return phase, folder
 
 
 def _resume_point(spec: TrainSpec, output: Path, ctx: RunContext) -> Path | None:
@@ -92,7 +92,7 @@ def _resume_point(spec: TrainSpec, output: Path, ctx: RunContext) -> Path | None
 def _plan(spec: TrainSpec, workspace: Path, ctx: RunContext) -> list[Phase]:
     if spec.phase == "both":  # one build's DAPT and SFT, wherever the two folders are
         check_same_build(resolve(workspace, spec.dapt_dir), resolve(workspace, spec.sft_dir))
-    start = _start(spec, workspace)
+    start = _start(spec, ctx)
     names = ["sft"] if start and start[0] == "sft" else spec.phases  # an SFT checkpoint holds DAPT
     phases = []
     for index, name in enumerate(names):

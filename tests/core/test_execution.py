@@ -3,9 +3,9 @@
 import threading
 import time
 
-from core import execution, journal, store
 from core.errors import JobFailure
-from core.models import JobStatus as S
+from core.jobs import execution, journal, store
+from core.jobs.models import JobStatus as S
 from core.specs import GpuSmokeSpec
 
 

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from core.context import ConsoleContext
+from c64ft.console import ConsoleContext
 from core.errors import JobFailure
 from core.runners import gpu_smoke
 from core.specs import GpuSmokeSpec

@@ -2,9 +2,9 @@
 
 from datetime import timedelta
 
-from core import journal, recovery, store
-from core.models import JobStatus as S
-from core.models import utcnow
+from core.jobs import journal, recovery, store
+from core.jobs.models import JobStatus as S
+from core.jobs.models import utcnow
 from core.specs import GpuSmokeSpec
 
 

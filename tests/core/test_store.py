@@ -4,9 +4,9 @@ import multiprocessing
 
 import pytest
 
-from core import journal, store
 from core.errors import IllegalTransition, JobNotFound
-from core.models import JobStatus as S
+from core.jobs import journal, store
+from core.jobs.models import JobStatus as S
 from core.specs import GpuSmokeSpec
 
 

@@ -9,8 +9,8 @@ import threading
 import pytest
 from pydantic import ValidationError
 
-from core import execution, journal, recovery, store, workflow
-from core.models import JobStatus as S
+from core.jobs import execution, journal, recovery, store, workflow
+from core.jobs.models import JobStatus as S
 from core.specs import WorkflowSpec
 
 SMOKE = {"allow_cpu": True, "matrix_size": 64}

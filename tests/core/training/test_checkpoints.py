@@ -6,8 +6,8 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from core import journal, store
 from core.errors import JobFailure
+from core.jobs import journal, store
 from core.specs.train import TrainSpec
 from core.training.checkpoints import latest_checkpoint, problem
 from tests.conftest import copy_workspace

@@ -64,7 +64,7 @@ def get_engine() -> Engine:
 
 @lru_cache
 def _created_tables(url: str) -> bool:
-    import core.models  # noqa: F401  (registers the tables)
+    import core.jobs.models  # noqa: F401  (registers the tables)
 
     # In one write transaction, so an API and a worker starting together do not both create.
     SQLModel.metadata.create_all(get_engine().execution_options(**{IMMEDIATE: True}))

@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select, update
 
-from core import store
-from core.db import read_session, write_session
-from core.models import TERMINAL, Job, JobEvent, JobStatus, utcnow
+from core.jobs import store
+from core.jobs.db import read_session, write_session
+from core.jobs.models import TERMINAL, Job, JobEvent, JobStatus, utcnow
 from core.specs.workflow import WorkflowSpec
 
 S = JobStatus

@@ -7,8 +7,8 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 
 from core.config import get_settings
-from core.db import read_session, write_session
-from core.models import Worker, utcnow
+from core.jobs.db import read_session, write_session
+from core.jobs.models import Worker, utcnow
 
 
 def register_worker(hostname: str, queues: list[str]) -> None:

@@ -14,10 +14,10 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from core import journal, store, workflow
 from core.config import get_settings
 from core.errors import IllegalTransition, JobFailure
-from core.models import Job, JobStatus, utcnow
+from core.jobs import journal, store, workflow
+from core.jobs.models import Job, JobStatus, utcnow
 
 log = logging.getLogger(__name__)
 S = JobStatus

@@ -4,8 +4,8 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from core.db import read_session, write_session
-from core.models import JobCheckpoint, JobEvent, JobMetric
+from core.jobs.db import read_session, write_session
+from core.jobs.models import JobCheckpoint, JobEvent, JobMetric
 
 
 def add_event(
@@ -65,3 +65,9 @@ def list_checkpoints(job_id: str) -> list[JobCheckpoint]:
     query = select(JobCheckpoint).where(JobCheckpoint.job_id == job_id)
     with read_session() as session:
         return list(session.exec(query.order_by(col(JobCheckpoint.step))))
+
+
+def saved_checkpoints(job_id: str) -> list[tuple[str, int, str]]:
+    """(phase, step, path) of each checkpoint of `job_id`, by step: what a runner context
+    hands to a train job's `from_checkpoint`."""
+    return [(c.phase, c.step, c.path) for c in list_checkpoints(job_id)]

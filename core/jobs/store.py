@@ -7,11 +7,11 @@ from typing import Any
 from sqlalchemy import bindparam, func, or_, tuple_, update
 from sqlmodel import Session, col, select
 
-from core import journal
 from core.config import get_settings
-from core.db import read_session, write_session
 from core.errors import IllegalTransition, JobNotFound
-from core.models import TERMINAL, Job, JobEvent, JobStatus, UTCDateTime, utcnow
+from core.jobs import journal
+from core.jobs.db import read_session, write_session
+from core.jobs.models import TERMINAL, Job, JobEvent, JobStatus, UTCDateTime, utcnow
 from core.specs import KINDS, SpecBase
 
 S = JobStatus
@@ -232,7 +232,7 @@ def stale_jobs(older_than: datetime) -> list[Job]:
 
 def waiting_jobs(sent_before: datetime) -> list[Job]:
     """Queued jobs last sent (or created, if never sent) before `sent_before`, oldest first
-    (a workflow is never sent: `core.workflow.advance` starts it)."""
+    (a workflow is never sent: `core.jobs.workflow.advance` starts it)."""
     last_sent = func.coalesce(Job.dispatched_at, Job.created_at)
     query = (
         select(Job)

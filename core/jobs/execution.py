@@ -6,14 +6,14 @@ import threading
 import traceback
 from datetime import timedelta
 
-from core import journal, store
 from core.config import get_settings
-from core.context import StoreContext
 from core.errors import IllegalTransition, JobCancelled, JobFailure, JobNotFound
-from core.models import JobStatus, utcnow
+from core.jobs import journal, store
+from core.jobs.context import StoreContext
+from core.jobs.models import JobStatus, utcnow
+from core.jobs.workflow import step_link
 from core.runners import run_spec
 from core.specs import KINDS
-from core.workflow import step_link
 
 log = logging.getLogger(__name__)
 S = JobStatus
