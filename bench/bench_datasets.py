@@ -167,24 +167,37 @@ def measure(pages: int, workers: int, seed: int, keep: Path | None) -> dict:
         tokenizer = build_tokenizer([page_text(random.Random(i)) for i in range(200)])
         tokenizer.save_pretrained(str(model))
         spec = BuildDatasetsSpec(
-            kind="build_datasets", model_path="models/tok", allow_ocr=False, workers=workers,
-            min_dapt_chunks=0, min_sft_examples=0, strict_thinking_contract=False,
-        )  # fmt: skip
+            kind="build_datasets",
+            model_path="models/tok",
+            allow_ocr=False,
+            workers=workers,
+            min_dapt_chunks=0,
+            min_sft_examples=0,
+            strict_thinking_contract=False,
+        )
         os.environ["C64FT_WORKSPACE"] = str(workspace)
         started = time.perf_counter()
         result = run(spec, ConsoleContext(workspace=workspace))
         total = time.perf_counter() - started
         found = pq.read_table(workspace / "data/processed/duplicates.parquet").to_pylist()
-        pairs = {frozenset([(d["source_file"], d["page_number"]),
-                            (d["duplicate_of_source_file"], d["duplicate_of_page_number"])])
-                 for d in found}  # fmt: skip
+        pairs = {
+            frozenset(
+                [
+                    (d["source_file"], d["page_number"]),
+                    (d["duplicate_of_source_file"], d["duplicate_of_page_number"]),
+                ]
+            )
+            for d in found
+        }
         truth = {frozenset([copy, original]) for copy, (original, _) in planted.items()}
         hits = len(pairs & truth)
         return {
-            "pages": result["checks"]["total_pages"], "seconds": total,
-            "stages": result["stage_seconds"], "recall": hits / len(truth),
+            "pages": result["checks"]["total_pages"],
+            "seconds": total,
+            "stages": result["stage_seconds"],
+            "recall": hits / len(truth),
             "precision": hits / len(pairs) if pairs else 1.0,
-        }  # fmt: skip
+        }
     finally:
         if keep:
             shutil.copytree(workspace, keep / workspace.name)
@@ -194,8 +207,10 @@ def measure(pages: int, workers: int, seed: int, keep: Path | None) -> dict:
 def report(results: list[dict]) -> bool:
     print(f"\n{'stage':<12}" + "".join(f"{r['pages']:>16,} pages" for r in results))
     for stage in STAGES:
-        cells = [f"{r['stages'][stage]:8.2f} s {r['pages'] / r['stages'][stage]:>7,.0f}/s"
-                 for r in results]  # fmt: skip
+        cells = [
+            f"{r['stages'][stage]:8.2f} s {r['pages'] / r['stages'][stage]:>7,.0f}/s"
+            for r in results
+        ]
         print(f"{stage:<12}" + "".join(f"{c:>22}" for c in cells))
     print(
         f"{'whole':<12}"
@@ -209,9 +224,11 @@ def report(results: list[dict]) -> bool:
     ratio = largest["seconds"] / smallest["seconds"]
     checks = [
         (f"whole pipeline at {largest['pages']:,} pages: {rate:,.0f} pages/s >= 300", rate >= 300),
-        (f"{scale:.0f}x the pages costs {ratio:.1f}x the time <= {1.2 * scale:.0f}x",
-         ratio <= 1.2 * scale or len(results) == 1),
-    ]  # fmt: skip
+        (
+            f"{scale:.0f}x the pages costs {ratio:.1f}x the time <= {1.2 * scale:.0f}x",
+            ratio <= 1.2 * scale or len(results) == 1,
+        ),
+    ]
     for r in results:
         quality = f"recall {r['recall']:.4f}, precision {r['precision']:.4f}"
         checks.append(

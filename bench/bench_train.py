@@ -35,10 +35,17 @@ MODEL = "models/tiny-ministral3"
 TARGET = 1.03  # job / direct, training loop
 BUSY = 0.2  # cores kept busy by other processes during a run, above which the times are noise
 SETTINGS = {
-    "model_path": MODEL, "batch_size": 4, "grad_accum": 1, "learning_rate": 0.002,
-    "max_length": 512, "gradient_checkpointing": False, "allow_cpu": True, "logging_steps": 10,
-    "eval_strategy": "no", "merge_adapter": False,
-}  # fmt: skip
+    "model_path": MODEL,
+    "batch_size": 4,
+    "grad_accum": 1,
+    "learning_rate": 0.002,
+    "max_length": 512,
+    "gradient_checkpointing": False,
+    "allow_cpu": True,
+    "logging_steps": 10,
+    "eval_strategy": "no",
+    "merge_adapter": False,
+}
 
 
 def make_workspace() -> Path:
@@ -54,9 +61,13 @@ def make_workspace() -> Path:
     make_tiny_model(workspace / MODEL)
     shutil.copytree(sample_corpus_dir(), workspace / "c64_docs")
     spec = BuildDatasetsSpec(
-        kind="build_datasets", model_path=MODEL, block_size=256, stride=32,
-        min_chunk_tokens=64, min_dapt_chunks=20,
-    )  # fmt: skip
+        kind="build_datasets",
+        model_path=MODEL,
+        block_size=256,
+        stride=32,
+        min_chunk_tokens=64,
+        min_dapt_chunks=20,
+    )
     run(spec, ConsoleContext(workspace=workspace))
     return workspace
 
@@ -75,25 +86,36 @@ def child_seconds() -> float:
 
 
 def job_command(fields: dict) -> list[str]:
-    args = [f"--{k.replace('_', '-')}={v if isinstance(v, str) else json.dumps(v)}"
-            for k, v in fields.items() if k != "kind"]  # fmt: skip
+    args = [
+        f"--{k.replace('_', '-')}={v if isinstance(v, str) else json.dumps(v)}"
+        for k, v in fields.items()
+        if k != "kind"
+    ]
     return [sys.executable, "-m", "c64ft", "run", "train", *args]
 
 
 def measure(way: str, fields: dict, workspace: Path, run_name: str) -> dict:
     """One training run in a fresh subprocess; its figures and the wall-clock seconds."""
     fields = {**fields, "output_dir": f"models/{run_name}"}
-    command = (job_command(fields) if way == "job"
-               else [sys.executable, __file__, "--direct", json.dumps(fields)])  # fmt: skip
-    env = {**os.environ, "C64FT_WORKSPACE": str(workspace), "PYTHONPATH": str(REPO),
-           "C64FT_ALLOWED_BASE_MODELS": json.dumps([MODEL]),
-           "HF_DATASETS_CACHE": str(workspace / "cache" / run_name)}  # fmt: skip
+    command = (
+        job_command(fields)
+        if way == "job"
+        else [sys.executable, __file__, "--direct", json.dumps(fields)]
+    )
+    env = {
+        **os.environ,
+        "C64FT_WORKSPACE": str(workspace),
+        "PYTHONPATH": str(REPO),
+        "C64FT_ALLOWED_BASE_MODELS": json.dumps([MODEL]),
+        "HF_DATASETS_CACHE": str(workspace / "cache" / run_name),
+    }
     log = workspace / "logs" / f"{run_name}.log"
     log.parent.mkdir(exist_ok=True)
     busy, ours, started = busy_seconds(), child_seconds(), time.perf_counter()
     with log.open("w") as stderr:
-        done = subprocess.run(command, cwd=workspace, env=env, stdout=subprocess.PIPE,
-                              stderr=stderr, text=True)  # fmt: skip
+        done = subprocess.run(
+            command, cwd=workspace, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True
+        )
     wall = time.perf_counter() - started
     others = (busy_seconds() - busy - (child_seconds() - ours)) / wall
     if done.returncode:
@@ -130,8 +152,11 @@ def direct(fields: dict) -> dict:
     tokenizer.chat_template = load_template(DEFAULT_TEMPLATE)
     dapt = spec.phase == "dapt"
     folder = resolve(workspace, spec.dapt_dir if dapt else spec.sft_dir)
-    splits = (load_splits(folder, ".parquet", "text", spec.seed) if dapt
-              else load_splits(folder, ".jsonl", "messages", spec.seed))  # fmt: skip
+    splits = (
+        load_splits(folder, ".parquet", "text", spec.seed)
+        if dapt
+        else load_splits(folder, ".jsonl", "messages", spec.seed)
+    )
     phase = Phase(spec.phase, resolve(workspace, spec.output_of(spec.phase)), splits, (0, 1), None)
     model = load_model(model_path, device, spec, None, None)
     if dapt:
@@ -143,24 +168,36 @@ def direct(fields: dict) -> dict:
             return dataset.map(tokenize, batched=True, remove_columns=["text"]) if dataset else None
 
         trainer: Trainer = Trainer(
-            model=model, args=TrainingArguments(**arguments(spec, device, phase)),
-            train_dataset=prepare(splits.train), eval_dataset=prepare(splits.validation),
+            model=model,
+            args=TrainingArguments(**arguments(spec, device, phase)),
+            train_dataset=prepare(splits.train),
+            eval_dataset=prepare(splits.validation),
             data_collator=DataCollatorForLanguageModeling(tokenizer, mlm=False),
             processing_class=tokenizer,
-        )  # fmt: skip
+        )
     else:
         assistant_only = spec.assistant_only_loss and has_generation_blocks(tokenizer.chat_template)
-        config = SFTConfig(**arguments(spec, device, phase), assistant_only_loss=assistant_only,
-                           max_length=spec.max_length, packing=spec.packing)  # fmt: skip
+        config = SFTConfig(
+            **arguments(spec, device, phase),
+            assistant_only_loss=assistant_only,
+            max_length=spec.max_length,
+            packing=spec.packing,
+        )
         trainer = SFTTrainer(
-            model=model, args=config, train_dataset=splits.train,
-            eval_dataset=splits.validation, processing_class=tokenizer,
-        )  # fmt: skip
+            model=model,
+            args=config,
+            train_dataset=splits.train,
+            eval_dataset=splits.validation,
+            processing_class=tokenizer,
+        )
     trainer.remove_callback(PrinterCallback)  # as train_phase does: stdout carries the result
     output = trainer.train()
     losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
-    return {"steps": trainer.state.global_step, "final_train_loss": losses[-1] if losses else None,
-            "runtime_s": round(output.metrics["train_runtime"], 3)}  # fmt: skip
+    return {
+        "steps": trainer.state.global_step,
+        "final_train_loss": losses[-1] if losses else None,
+        "runtime_s": round(output.metrics["train_runtime"], 3),
+    }
 
 
 def loss(run: dict) -> str:
@@ -169,32 +206,46 @@ def loss(run: dict) -> str:
 
 def report(runs: dict[str, list[dict]], steps: int) -> bool:
     keys = ("runtime_s", "wall_s")
-    median = {way: {k: statistics.median(r[k] for r in found) for k in keys}
-              for way, found in runs.items()}  # fmt: skip
-    print(f"\n{'way':<8}{'run':>4}{'steps':>7}{'train loop':>13}{'s/step':>8}{'wall':>10}"
-          f"{'loss':>8}{'others':>8}")  # fmt: skip
+    median = {
+        way: {k: statistics.median(r[k] for r in found) for k in keys}
+        for way, found in runs.items()
+    }
+    print(
+        f"\n{'way':<8}{'run':>4}{'steps':>7}{'train loop':>13}{'s/step':>8}{'wall':>10}"
+        f"{'loss':>8}{'others':>8}"
+    )
     for way, found in runs.items():
         for n, r in enumerate(found, 1):
-            print(f"{way:<8}{n:>4}{r['steps']:>7}{r['runtime_s']:>11.2f} s"
-                  f"{r['runtime_s'] / r['steps']:>8.3f}{r['wall_s']:>8.2f} s"
-                  f"{loss(r):>8}{r['others']:>8.2f}")  # fmt: skip
+            print(
+                f"{way:<8}{n:>4}{r['steps']:>7}{r['runtime_s']:>11.2f} s"
+                f"{r['runtime_s'] / r['steps']:>8.3f}{r['wall_s']:>8.2f} s"
+                f"{loss(r):>8}{r['others']:>8.2f}"
+            )
         m = median[way]
-        print(f"{way:<8}{'med':>4}{'':>7}{m['runtime_s']:>11.2f} s"
-              f"{m['runtime_s'] / steps:>8.3f}{m['wall_s']:>8.2f} s")  # fmt: skip
+        print(
+            f"{way:<8}{'med':>4}{'':>7}{m['runtime_s']:>11.2f} s"
+            f"{m['runtime_s'] / steps:>8.3f}{m['wall_s']:>8.2f} s"
+        )
     loop = median["job"]["runtime_s"] / median["direct"]["runtime_s"]
     wall = median["job"]["wall_s"] / median["direct"]["wall_s"]
-    pairs = [j["runtime_s"] / d["runtime_s"]
-             for j, d in zip(runs["job"], runs["direct"], strict=True)]  # fmt: skip
+    pairs = [
+        j["runtime_s"] / d["runtime_s"] for j, d in zip(runs["job"], runs["direct"], strict=True)
+    ]
     print(f"\njob/direct (medians): training loop {loop:.3f}, wall-clock {wall:.3f} (not a target)")
     print(f"job/direct per repetition, training loop: {', '.join(f'{p:.3f}' for p in pairs)}")
     busiest = max(r["others"] for found in runs.values() for r in found)
     checks = [
-        (f"quiet machine: other processes kept <= {BUSY} cores busy during every run "
-         f"(at most {busiest:.2f}); else the times are noise, rerun", busiest <= BUSY),
+        (
+            f"quiet machine: other processes kept <= {BUSY} cores busy during every run "
+            f"(at most {busiest:.2f}); else the times are noise, rerun",
+            busiest <= BUSY,
+        ),
         (f"training loop job/direct {loop:.3f} <= {TARGET}", loop <= TARGET),
-        (f"every run trained {steps} optimizer steps",
-         all(r["steps"] == steps for found in runs.values() for r in found)),
-    ]  # fmt: skip
+        (
+            f"every run trained {steps} optimizer steps",
+            all(r["steps"] == steps for found in runs.values() for r in found),
+        ),
+    ]
     print()
     for text, ok in checks:
         print(f"{'PASS' if ok else 'MISS'}  {text}")
@@ -212,8 +263,13 @@ def main() -> None:
     if args.direct:
         print(json.dumps(direct(json.loads(args.direct))))
         return
-    fields = {"kind": "train", "phase": args.phase, **SETTINGS, "max_steps": args.steps,
-              "save_steps": args.steps + 1}  # fmt: skip
+    fields = {
+        "kind": "train",
+        "phase": args.phase,
+        **SETTINGS,
+        "max_steps": args.steps,
+        "save_steps": args.steps + 1,
+    }
     workspace = make_workspace()
     try:
         print(f"job:    {' '.join(job_command({**fields, 'output_dir': 'models/bench-job-N'}))}")
@@ -224,8 +280,10 @@ def main() -> None:
             for way in order:
                 runs[way].append(measure(way, fields, workspace, f"bench-{way}-{n}"))
                 r = runs[way][-1]
-                print(f"  {way} {n + 1}: train loop {r['runtime_s']:.2f} s, "
-                      f"wall {r['wall_s']:.2f} s", flush=True)  # fmt: skip
+                print(
+                    f"  {way} {n + 1}: train loop {r['runtime_s']:.2f} s, wall {r['wall_s']:.2f} s",
+                    flush=True,
+                )
         ok = report(runs, args.steps)
     finally:
         if args.keep:

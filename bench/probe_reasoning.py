@@ -28,9 +28,18 @@ EVERYDAY = [
     "How do I play a note on SID voice 1?",
     "What does SYS 64738 do?",
 ]
-TOPICS = ["the VIC-II border colour register", "the SID master volume", "joystick port 2",
-          "the KERNAL routine CHROUT", "sprite enable bits", "screen memory", "the CIA timers",
-          "the 6510 processor port", "SID voice 1", "the reset vector"]  # fmt: skip
+TOPICS = [
+    "the VIC-II border colour register",
+    "the SID master volume",
+    "joystick port 2",
+    "the KERNAL routine CHROUT",
+    "sprite enable bits",
+    "screen memory",
+    "the CIA timers",
+    "the 6510 processor port",
+    "SID voice 1",
+    "the reset vector",
+]
 DATASET_STYLE = [f"Can you explain {t} on the Commodore 64?" for t in TOPICS[:5]] + [
     f"What should I know about {t}?" for t in TOPICS[5:]
 ]
@@ -54,7 +63,7 @@ def probe_spec(model_path: str) -> ValidateReasoningSpec:
             "balanced_rate": 0,
             "final_answer_rate": 0,
             "multi_turn_retained_rate": 0,
-        },  # fmt: skip
+        },
     )
 
 
@@ -70,9 +79,11 @@ def main() -> None:
     single = [r for r in report["runs"] if r["run_type"] == "single"]
     multi = [r for r in report["runs"] if r["run_type"] == "multi_turn"]
     first_ok = sum(r["balanced_think_tags"] and r["has_final_after_think"] for r in single)
-    print(f"| model | first turns kept | conversations kept (both turns) |\n| --- | --- | --- |\n"
-          f"| {args.model_path} | {first_ok}/{len(single)} | "
-          f"{sum(r['multi_turn_retained'] for r in multi)}/{len(multi)} |")  # fmt: skip
+    print(
+        f"| model | first turns kept | conversations kept (both turns) |\n| --- | --- | --- |\n"
+        f"| {args.model_path} | {first_ok}/{len(single)} | "
+        f"{sum(r['multi_turn_retained'] for r in multi)}/{len(multi)} |"
+    )
 
 
 if __name__ == "__main__":

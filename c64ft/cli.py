@@ -59,11 +59,10 @@ def worker(
     from worker.celery_app import celery_app
 
     names = [q.strip() for q in queues.split(",") if q.strip()]
-    celery_app.worker_main([
-        "worker", "--queues", ",".join(names), "--loglevel", loglevel,
-        "--hostname", f"{'-'.join(names)}.{os.getpid()}@%h",
-        "--pool", "prefork", "--concurrency", "1", "--without-gossip", "--without-mingle",
-    ])  # fmt: skip
+    hostname = f"{'-'.join(names)}.{os.getpid()}@%h"
+    argv = ["worker", "--queues", ",".join(names), "--loglevel", loglevel, "--hostname", hostname]
+    argv += ["--pool", "prefork", "--concurrency", "1", "--without-gossip", "--without-mingle"]
+    celery_app.worker_main(argv)
 
 
 @app.command()
@@ -77,11 +76,12 @@ def up(host: str = "127.0.0.1", port: int = 8000) -> None:
     config()
     typer.echo(f"API on http://{host}:{port} (Swagger UI: /docs). Ctrl-C stops everything.")
     me = [sys.executable, "-m", "c64ft"]
-    raise typer.Exit(run_together({
+    commands = {
         "api": [*me, "serve", "--host", host, "--port", str(port)],
         "worker-gpu": [*me, "worker", "--queues", "gpu"],
         "worker-cpu": [*me, "worker", "--queues", "cpu"],
-    }))  # fmt: skip
+    }
+    raise typer.Exit(run_together(commands))
 
 
 @app.command(context_settings=EXTRA)
@@ -137,8 +137,11 @@ def run(ctx: typer.Context, kind: str) -> None:
             typer.echo(f"invalid {problem.param}: {problem.message}", err=True)
         raise typer.Exit(2)
     if KINDS[spec.kind].runner is None:
-        typer.echo(f"{kind} runs its steps as jobs of the service: start it (`c64ft up`) and "
-                   f"`c64ft submit {kind} …`, or try `c64ft demo`", err=True)  # fmt: skip
+        typer.echo(
+            f"{kind} runs its steps as jobs of the service: start it (`c64ft up`) and "
+            f"`c64ft submit {kind} …`, or try `c64ft demo`",
+            err=True,
+        )
         raise typer.Exit(2)
     console = ConsoleContext(workspace=get_settings().workspace)
     try:

@@ -38,16 +38,34 @@ def workflow_spec() -> dict[str, Any]:
         "kind": "workflow",
         "metadata": {"source": "c64ft demo"},
         "gpu_smoke": {"allow_cpu": True, "matrix_size": 256},
-        "build_datasets": {"model_path": MODEL, "block_size": 256, "stride": 32,
-                           "min_chunk_tokens": 64, "min_dapt_chunks": 20, "answer_chars": 300,
-                           "phrasings": 4, "strict_thinking_contract": False},
-        "train": {"model_path": MODEL, "output_dir": "models/tiny-c64", "allow_cpu": True,
-                  "phase": "sft", "use_lora": False, "max_steps": 1000, "batch_size": 4,
-                  "grad_accum": 1, "learning_rate": 0.003, "max_length": 1024,
-                  "gradient_checkpointing": False, "logging_steps": 50, "save_steps": 500,
-                  "eval_steps": 500},
+        "build_datasets": {
+            "model_path": MODEL,
+            "block_size": 256,
+            "stride": 32,
+            "min_chunk_tokens": 64,
+            "min_dapt_chunks": 20,
+            "answer_chars": 300,
+            "phrasings": 4,
+            "strict_thinking_contract": False,
+        },
+        "train": {
+            "model_path": MODEL,
+            "output_dir": "models/tiny-c64",
+            "allow_cpu": True,
+            "phase": "sft",
+            "use_lora": False,
+            "max_steps": 1000,
+            "batch_size": 4,
+            "grad_accum": 1,
+            "learning_rate": 0.003,
+            "max_length": 1024,
+            "gradient_checkpointing": False,
+            "logging_steps": 50,
+            "save_steps": 500,
+            "eval_steps": 500,
+        },
         "validate_reasoning": {"allow_cpu": True},
-    }  # fmt: skip
+    }
 
 
 def prepare_workspace(workspace: Path) -> None:
@@ -72,14 +90,20 @@ def local_service(workspace: Path):
     logs = workspace / "data" / "logs" / "demo"
     logs.mkdir(parents=True, exist_ok=True)
     allowed = [*get_settings().allowed_base_models, MODEL]
-    env = os.environ | {"C64FT_WORKSPACE": str(workspace),
-                        "C64FT_ALLOWED_BASE_MODELS": json.dumps(allowed)}  # fmt: skip
+    env = os.environ | {
+        "C64FT_WORKSPACE": str(workspace),
+        "C64FT_ALLOWED_BASE_MODELS": json.dumps(allowed),
+    }
     me = [sys.executable, "-m", "c64ft"]
-    children = start_all({
-        "api": [*me, "serve", "--port", str(port)],
-        "worker-gpu": [*me, "worker", "--queues", "gpu"],
-        "worker-cpu": [*me, "worker", "--queues", "cpu"],
-    }, env=env, log_dir=logs)  # fmt: skip
+    children = start_all(
+        {
+            "api": [*me, "serve", "--port", str(port)],
+            "worker-gpu": [*me, "worker", "--queues", "gpu"],
+            "worker-cpu": [*me, "worker", "--queues", "cpu"],
+        },
+        env=env,
+        log_dir=logs,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         _wait_ready(url, children, logs)
@@ -109,11 +133,16 @@ def _wait_ready(url: str, children: dict, logs: Path) -> None:
 def follow(http: httpx.Client, workflow_id: str) -> dict[str, Any]:
     """A progress bar per step until the workflow ends; returns the workflow."""
     steps = api_client.read_job(http, workflow_id)["spec"]["steps"]
-    columns = (TextColumn("{task.description:<20}"), BarColumn(), TextColumn("{task.fields[note]}"),
-               TimeElapsedColumn())  # fmt: skip
+    columns = (
+        TextColumn("{task.description:<20}"),
+        BarColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console) as progress:
-        bars = {step: progress.add_task(step, total=1.0, note="waiting", start=False)
-                for step in steps}  # fmt: skip
+        bars = {
+            step: progress.add_task(step, total=1.0, note="waiting", start=False) for step in steps
+        }
         shown: dict[str, str] = {}
         while True:
             workflow = api_client.read_job(http, workflow_id)
@@ -126,8 +155,7 @@ def follow(http: httpx.Client, workflow_id: str) -> dict[str, Any]:
                     progress.start_task(bars[entry["step"]])
                 if child["status"] in api_client.TERMINAL:
                     progress.stop_task(bars[entry["step"]])
-                progress.update(bars[entry["step"]], completed=1.0 if done else fraction,
-                                note=note)  # fmt: skip
+                progress.update(bars[entry["step"]], completed=1.0 if done else fraction, note=note)
                 if shown.get(entry["step"]) != note and not console.is_terminal:
                     console.print(f"{entry['step']}: {note}")  # a log line where no bar is drawn
                 shown[entry["step"]] = note
@@ -139,11 +167,15 @@ def follow(http: httpx.Client, workflow_id: str) -> dict[str, Any]:
 def report(http: httpx.Client, workflow: dict[str, Any], workspace: Path) -> bool:
     """Print each step, where the reports are and the verdict; True only on PASS."""
     result = workflow["result"] or {}
-    console.print(f"\nworkflow {workflow['id']}: {workflow['status']} "
-                  f"in {workflow['progress']['elapsed_s']:.0f} s")  # fmt: skip
+    console.print(
+        f"\nworkflow {workflow['id']}: {workflow['status']} "
+        f"in {workflow['progress']['elapsed_s']:.0f} s"
+    )
     for entry in result.get("steps", []):
-        console.print(f"  {entry['step']:<20} {entry['status']:<10} {entry['job_id']}"
-                      + (f"  ({entry['error']})" if entry["error"] else ""))  # fmt: skip
+        console.print(
+            f"  {entry['step']:<20} {entry['status']:<10} {entry['job_id']}"
+            + (f"  ({entry['error']})" if entry["error"] else "")
+        )
     if workflow["error"]:
         console.print(f"error: {workflow['error']['message']}\nhint: {workflow['error']['hint']}")
     reports = result.get("reports", {})

@@ -49,8 +49,11 @@ def _listener(port: int) -> str:
     import psutil
 
     try:
-        pids = {c.pid for c in psutil.net_connections("tcp")
-                if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port}  # fmt: skip
+        pids = {
+            c.pid
+            for c in psutil.net_connections("tcp")
+            if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port
+        }
     except psutil.AccessDenied:
         pids = set()
     for pid in sorted(p for p in pids if p):
@@ -81,9 +84,14 @@ def start_all(
     parent = os.getpid()
     for name, argv in commands.items():
         log = (log_dir / f"{name}.log").open("ab") if log_dir else None
-        children[name] = subprocess.Popen(argv, start_new_session=True, env=env, stdout=log,
-                                          stderr=subprocess.STDOUT if log else None,
-                                          preexec_fn=lambda: _die_with_parent(parent))  # fmt: skip
+        children[name] = subprocess.Popen(
+            argv,
+            start_new_session=True,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT if log else None,
+            preexec_fn=lambda: _die_with_parent(parent),
+        )
     return children
 
 

@@ -87,8 +87,10 @@ def prefix_violations(
             if message.get("role") != "assistant":
                 continue
             prompt, turn = render(messages[:i], prompt=True), render(messages[: i + 1])
-            pairs = [(f"the prompt before message {i}", prompt, turn),
-                     (f"the conversation up to message {i}", turn, whole)]  # fmt: skip
+            pairs = [
+                (f"the prompt before message {i}", prompt, turn),
+                (f"the conversation up to message {i}", turn, whole),
+            ]
             problems += [p for what, a, b in pairs if (p := _prefix_problem(what, a, b, ids))]
     except TemplateError as exc:
         return [f"the template cannot render this conversation: {exc}"]
@@ -101,10 +103,14 @@ def _prefix_problem(
     """Why `shorter` is not a text and token prefix of `longer`, or None when it is."""
     if not longer.startswith(shorter):
         at = len(os.path.commonprefix([shorter, longer]))
-        return (f"{what} is not a text prefix of the rendering that follows it: at char {at}, "
-                f"{shorter[at:at + 20]!r} != {longer[at:at + 20]!r}")  # fmt: skip
+        return (
+            f"{what} is not a text prefix of the rendering that follows it: at char {at}, "
+            f"{shorter[at : at + 20]!r} != {longer[at : at + 20]!r}"
+        )
     short_ids = ids(shorter)
     if ids(longer)[: len(short_ids)] != short_ids:
-        return (f"{what} is a text prefix but not a token prefix of the rendering that follows "
-                "it: tokens merge across the boundary")  # fmt: skip
+        return (
+            f"{what} is a text prefix but not a token prefix of the rendering that follows "
+            "it: tokens merge across the boundary"
+        )
     return None

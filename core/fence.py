@@ -101,8 +101,9 @@ def steps_overlap(workspace: Path, value: str, written: list[tuple[str, str]]) -
     root = workspace.resolve()
     try:
         output = resolve(root, value)
-        earlier = [Fenced(f"the {kind} step's output {v}", resolve(root, v), True)
-                   for kind, v in written]  # fmt: skip
+        earlier = [
+            Fenced(f"the {kind} step's output {v}", resolve(root, v), True) for kind, v in written
+        ]
     except ValueError:  # outside the workspace: refused by the path checks
         return None
     return next((c for fence in earlier if (c := _clash(output, fence))), None)

@@ -62,17 +62,31 @@ def _build_datasets_problems(spec: BuildDatasetsSpec, workspace: Path) -> list[I
 def _train_problems(spec: TrainSpec, workspace: Path) -> list[InputProblem]:
     allowed = get_settings().allowed_base_models
     if Path(spec.model_path) not in {Path(p) for p in allowed}:
-        message = (f"base model policy: {spec.model_path} is not allowed; use "
-                   f"{' or '.join(allowed)} (C64FT_ALLOWED_BASE_MODELS)")  # fmt: skip
+        message = (
+            f"base model policy: {spec.model_path} is not allowed; use "
+            f"{' or '.join(allowed)} (C64FT_ALLOWED_BASE_MODELS)"
+        )
         return [InputProblem("model_path", message)]
-    params = ["model_path", "chat_template_path", "dapt_dir", "sft_dir", "output_dir",
-              "dapt_output_dir", "sft_output_dir"]  # fmt: skip
+    params = [
+        "model_path",
+        "chat_template_path",
+        "dapt_dir",
+        "sft_dir",
+        "output_dir",
+        "dapt_output_dir",
+        "sft_output_dir",
+    ]
     problems = _outside(spec, workspace, params)
     inside = set(params) - {p.param for p in problems}
     model = resolve(workspace, spec.model_path) if "model_path" in inside else None
     if model and not (model / "config.json").is_file():
-        problems.append(InputProblem("model_path", f"{spec.model_path} is not a model folder "
-                                     "(no config.json): put the base model there"))  # fmt: skip
+        problems.append(
+            InputProblem(
+                "model_path",
+                f"{spec.model_path} is not a model folder "
+                "(no config.json): put the base model there",
+            )
+        )
     template = spec.chat_template_path
     if template and "chat_template_path" in inside and not resolve(workspace, template).is_file():
         problems.append(InputProblem("chat_template_path", f"{template} is not a file"))
@@ -86,8 +100,11 @@ def _validate_problems(
     params = ["model_path", "adapter_path", "chat_template_path", "output_dir"]
     problems = _outside(spec, workspace, params)
     inside = set(params) - {p.param for p in problems}
-    needed = {"model_path": "config.json", "adapter_path": "adapter_config.json",
-              "chat_template_path": None}  # fmt: skip
+    needed = {
+        "model_path": "config.json",
+        "adapter_path": "adapter_config.json",
+        "chat_template_path": None,
+    }
     for param, marker in needed.items():
         value = getattr(spec, param)
         if value is None or param not in inside or value in produced:
@@ -161,8 +178,9 @@ def _train_plan(spec: TrainSpec) -> Check:
         found = plan(spec, get_settings().workspace)
     except PlanProblem as exc:
         return Check(name="plan", status="fail", message=str(exc))
-    steps = ", ".join(f"{p}: {f['optimizer_steps']} optimizer steps"
-                      for p, f in found["phases"].items())  # fmt: skip
+    steps = ", ".join(
+        f"{p}: {f['optimizer_steps']} optimizer steps" for p, f in found["phases"].items()
+    )
     return Check(name="plan", status="pass", message=f"datasets readable; {steps}", data=found)
 
 

@@ -20,8 +20,18 @@ from core.prompts import C64_SPECIALIZATION, FALLBACK_BASE_PROMPT
 from core.publish import publishing_dir
 from core.sample_corpus import sample_corpus_dir
 
-CONTROL_TOKENS = ["<unk>", "<s>", "</s>", "<pad>", "[INST]", "[/INST]", "[SYSTEM_PROMPT]",
-                  "[/SYSTEM_PROMPT]", "[THINK]", "[/THINK]"]  # fmt: skip
+CONTROL_TOKENS = [
+    "<unk>",
+    "<s>",
+    "</s>",
+    "<pad>",
+    "[INST]",
+    "[/INST]",
+    "[SYSTEM_PROMPT]",
+    "[/SYSTEM_PROMPT]",
+    "[THINK]",
+    "[/THINK]",
+]
 # Image placeholders as in the real tokenizer: the vision tower needs an id of its own.
 IMAGE_TOKENS = ["[IMG]", "[IMG_BREAK]", "[IMG_END]"]
 SYSTEM_PROMPT = (
@@ -30,10 +40,18 @@ SYSTEM_PROMPT = (
 )
 MAX_POSITIONS = 4096
 # The real model's YaRN shape (factor 16), with the original context scaled to MAX_POSITIONS.
-ROPE = {"rope_type": "yarn", "rope_theta": 1e6, "factor": 16.0, "beta_fast": 32.0,
-        "beta_slow": 1.0, "mscale": 1.0, "mscale_all_dim": 1.0, "llama_4_scaling_beta": 0.1,
-        "original_max_position_embeddings": MAX_POSITIONS // 16,
-        "max_position_embeddings": MAX_POSITIONS}  # fmt: skip
+ROPE = {
+    "rope_type": "yarn",
+    "rope_theta": 1e6,
+    "factor": 16.0,
+    "beta_fast": 32.0,
+    "beta_slow": 1.0,
+    "mscale": 1.0,
+    "mscale_all_dim": 1.0,
+    "llama_4_scaling_beta": 0.1,
+    "original_max_position_embeddings": MAX_POSITIONS // 16,
+    "max_position_embeddings": MAX_POSITIONS,
+}
 
 
 class CorpusError(ValueError):
@@ -82,9 +100,12 @@ def build_tokenizer(texts: Iterable[str], vocab_size: int = 2048) -> PreTrainedT
     )
     tokenizer.train_from_iterator(texts, trainer=trainer)
     return PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer, bos_token="<s>", eos_token="</s>", pad_token="<pad>",
+        tokenizer_object=tokenizer,
+        bos_token="<s>",
+        eos_token="</s>",
+        pad_token="<pad>",
         unk_token="<unk>",
-    )  # fmt: skip
+    )
 
 
 def _build_config(tokenizer: PreTrainedTokenizerFast) -> Mistral3Config:
@@ -93,20 +114,34 @@ def _build_config(tokenizer: PreTrainedTokenizerFast) -> Mistral3Config:
     THINK shape of a follow-up turn to chance (3-7 of 10 held-out follow-ups kept it, whatever
     the steps); at 128 x 4 it keeps it (bench/RESULTS.md, "Tiny model")."""
     text = Ministral3Config(
-        hidden_size=128, intermediate_size=256, num_hidden_layers=4, num_attention_heads=4,
-        num_key_value_heads=2, head_dim=32, vocab_size=len(tokenizer),
-        max_position_embeddings=MAX_POSITIONS, rope_parameters=dict(ROPE),
-        tie_word_embeddings=False, bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
-    )  # fmt: skip
-    vision = PixtralVisionConfig(
-        hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
-        image_size=64, patch_size=16,
-    )  # fmt: skip
-    return Mistral3Config(
-        text_config=text, vision_config=vision, image_token_index=tokenizer.get_vocab()["[IMG]"],
+        hidden_size=128,
+        intermediate_size=256,
+        num_hidden_layers=4,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        head_dim=32,
+        vocab_size=len(tokenizer),
+        max_position_embeddings=MAX_POSITIONS,
+        rope_parameters=dict(ROPE),
         tie_word_embeddings=False,
-    )  # fmt: skip
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    vision = PixtralVisionConfig(
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        image_size=64,
+        patch_size=16,
+    )
+    return Mistral3Config(
+        text_config=text,
+        vision_config=vision,
+        image_token_index=tokenizer.get_vocab()["[IMG]"],
+        tie_word_embeddings=False,
+    )
 
 
 def make_tiny_model(
@@ -132,9 +167,10 @@ def make_tiny_model(
         torch.manual_seed(seed)
         model = Mistral3ForConditionalGeneration(_build_config(tokenizer))
     model.generation_config = GenerationConfig(
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
-    )  # fmt: skip
+    )
     with publishing_dir(output_dir, kind="make-tiny-model", replace_unmarked=force) as staging:
         model.save_pretrained(staging, safe_serialization=True)
         tokenizer.save_pretrained(staging)

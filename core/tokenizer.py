@@ -21,9 +21,12 @@ def load_tokenizer(model_path: Path) -> Tokenizer:
     try:
         tokenizer = Tokenizer.from_file(str(path))
     except Exception as exc:  # the Rust library raises a bare Exception for a malformed file
-        raise JobFailure("tokenizer_invalid", f"{path} cannot be read: {exc}",
-                         hint="Replace it with the model's own tokenizer.json.",
-                         param="model_path") from exc  # fmt: skip
+        raise JobFailure(
+            "tokenizer_invalid",
+            f"{path} cannot be read: {exc}",
+            hint="Replace it with the model's own tokenizer.json.",
+            param="model_path",
+        ) from exc
     tokenizer.no_truncation()
     tokenizer.no_padding()
     return tokenizer

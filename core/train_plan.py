@@ -64,8 +64,9 @@ def plan(spec: TrainSpec, workspace: Path) -> dict[str, Any]:
         tokenizer = load_tokenizer(resolve(workspace, spec.model_path))
     except JobFailure as exc:
         raise PlanProblem(exc.message) from exc
-    folders = {p: resolve(workspace, spec.dapt_dir if p == "dapt" else spec.sft_dir)
-               for p in spec.phases}  # fmt: skip
+    folders = {
+        p: resolve(workspace, spec.dapt_dir if p == "dapt" else spec.sft_dir) for p in spec.phases
+    }
     try:  # what `load_splits` refuses, and with phase both the very pair the job reads
         for folder in folders.values():
             check_partner(folder)

@@ -87,9 +87,13 @@ def sample_workspace(tmp_path_factory, tiny_model) -> Path:
     shutil.copytree(sample_corpus_dir(), workspace / "c64_docs")
     shutil.copytree(tiny_model, workspace / "models/tiny-ministral3")
     spec = BuildDatasetsSpec(
-        kind="build_datasets", model_path="models/tiny-ministral3", block_size=256, stride=32,
-        min_chunk_tokens=64, min_dapt_chunks=20,
-    )  # fmt: skip
+        kind="build_datasets",
+        model_path="models/tiny-ministral3",
+        block_size=256,
+        stride=32,
+        min_chunk_tokens=64,
+        min_dapt_chunks=20,
+    )
     run(spec, RecordingContext(workspace))
     return workspace
 

@@ -62,9 +62,11 @@ def create_job(
     if problems := input_problems(spec):
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=[unprocessable(["body", *p.param.split(".")], p.message, "input_invalid")
-                    for p in problems],
-        )  # fmt: skip
+            detail=[
+                unprocessable(["body", *p.param.split(".")], p.message, "input_invalid")
+                for p in problems
+            ],
+        )
     job = store.create_job(spec=spec)
     if job.kind == WORKFLOW:  # no queue of its own: it queues its first step
         workflow.advance(job.id, send=send_job)

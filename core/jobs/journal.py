@@ -32,8 +32,9 @@ def add_checkpoint(
     job_id: str, *, phase: str, step: int, path: str, metrics: dict[str, Any] | None
 ) -> None:
     with write_session() as session:
-        session.add(JobCheckpoint(job_id=job_id, phase=phase, step=step, path=path,
-                                  metrics=metrics))  # fmt: skip
+        session.add(
+            JobCheckpoint(job_id=job_id, phase=phase, step=step, path=path, metrics=metrics)
+        )
 
 
 def list_events(job_id: str, *, after: int = 0, limit: int = 100) -> tuple[list[JobEvent], bool]:

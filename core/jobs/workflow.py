@@ -127,14 +127,27 @@ def _cancel(session: Session, child: Job, reason: str) -> None:
     _event(session, child, f"cancel requested: {reason}: job {child.status}")
 
 
-def _finish(session: Session, workflow: Job, spec: WorkflowSpec, children: list[Job],
-            outcome: JobStatus, reason: str, error: dict | None = None) -> None:  # fmt: skip
+def _finish(
+    session: Session,
+    workflow: Job,
+    spec: WorkflowSpec,
+    children: list[Job],
+    outcome: JobStatus,
+    reason: str,
+    error: dict | None = None,
+) -> None:
     """End the workflow; the steps that never ran get a child that ends `cancelled`, with why."""
     for step in spec.steps[len(children) :]:
-        child = store.add_job(session, spec=_child_spec(workflow, spec, step),
-                              parent_id=workflow.id)  # fmt: skip
-        stopped = {"type": "workflow_stopped", "message": f"not run: {reason}", "hint": None,
-                   "param": None, "stage": None}  # fmt: skip
+        child = store.add_job(
+            session, spec=_child_spec(workflow, spec, step), parent_id=workflow.id
+        )
+        stopped = {
+            "type": "workflow_stopped",
+            "message": f"not run: {reason}",
+            "hint": None,
+            "param": None,
+            "stage": None,
+        }
         store.apply_transition(session, child, S.cancelled, error=stopped)
         _event(session, child, f"not run: {reason}")
         children.append(child)
@@ -157,8 +170,15 @@ def _error(child: Job) -> dict[str, Any]:
 
 def summary(spec: WorkflowSpec, children: list[Job]) -> dict[str, Any]:
     """The workflow's result: each step's job and status, the reasoning verdict, the reports."""
-    steps = [{"step": c.kind, "job_id": c.id, "status": str(c.status),
-              "error": (c.error or {}).get("type")} for c in children]  # fmt: skip
+    steps = [
+        {
+            "step": c.kind,
+            "job_id": c.id,
+            "status": str(c.status),
+            "error": (c.error or {}).get("type"),
+        }
+        for c in children
+    ]
     reports: dict[str, Any] = {}
     verdict = None
     for child in children:

@@ -19,16 +19,18 @@ from core.tokenizer import load_tokenizer
 
 PAGE_SEPARATOR = "\n\n"
 DOCS_PER_BATCH = 64
-SCHEMA = pa.schema([
-    ("id", pa.string()),
-    ("doc_id", pa.string()),
-    ("source_file", pa.string()),
-    ("page_start", pa.int32()),
-    ("page_end", pa.int32()),
-    ("text", pa.string()),
-    ("token_count", pa.int32()),
-    ("token_start", pa.int32()),
-])  # fmt: skip
+SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("doc_id", pa.string()),
+        ("source_file", pa.string()),
+        ("page_start", pa.int32()),
+        ("page_end", pa.int32()),
+        ("text", pa.string()),
+        ("token_count", pa.int32()),
+        ("token_start", pa.int32()),
+    ]
+)
 
 
 def window_starts(n_tokens: int, block: int, stride: int, min_tokens: int) -> list[int]:
@@ -59,12 +61,18 @@ def chunk_document(pages: list[dict], encoding, spec: BuildDatasetsSpec) -> list
     ):
         end = min(start + spec.block_size, n_tokens)
         first, last = offsets[start][0], offsets[end - 1][1]
-        chunks.append({
-            "id": f"{pages[0]['doc_id']}-c{index:05d}", "doc_id": pages[0]["doc_id"],
-            "source_file": pages[0]["source_file"], "page_start": page_at(first),
-            "page_end": page_at(max(first, last - 1)), "text": text[first:last],
-            "token_count": end - start, "token_start": start,
-        })  # fmt: skip
+        chunks.append(
+            {
+                "id": f"{pages[0]['doc_id']}-c{index:05d}",
+                "doc_id": pages[0]["doc_id"],
+                "source_file": pages[0]["source_file"],
+                "page_start": page_at(first),
+                "page_end": page_at(max(first, last - 1)),
+                "text": text[first:last],
+                "token_count": end - start,
+                "token_start": start,
+            }
+        )
     return chunks
 
 
@@ -80,8 +88,9 @@ def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict
         batch = documents[start : start + DOCS_PER_BATCH]
         texts = [PAGE_SEPARATOR.join(page["text"] for page in doc) for doc in batch]
         # encode_batch runs on every core (Rust threads).
-        for doc, encoding in zip(batch, tokenizer.encode_batch(texts, add_special_tokens=False),
-                                 strict=True):  # fmt: skip
+        for doc, encoding in zip(
+            batch, tokenizer.encode_batch(texts, add_special_tokens=False), strict=True
+        ):
             split = splits[doc[0]["doc_id"]]
             rows[split] += chunk_document(doc, encoding, spec)
             tokens[split] += len(encoding.ids)
@@ -90,8 +99,13 @@ def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict
     with publishing_dir(paths.dapt_dir, kind="build_datasets") as folder:
         for split, split_rows in rows.items():
             write_table(folder / f"{split}.parquet", split_rows, SCHEMA)
-        write_marker(folder, run_id=tracker.ctx.run_id, stage="build_dapt",
-                     pages=paths.interim(DEDUPED), seed=spec.seed)  # fmt: skip
+        write_marker(
+            folder,
+            run_id=tracker.ctx.run_id,
+            stage="build_dapt",
+            pages=paths.interim(DEDUPED),
+            seed=spec.seed,
+        )
     counts = {split: len(split_rows) for split, split_rows in rows.items()}
     return {
         "documents": len(documents),

@@ -28,16 +28,18 @@ MINHASH_SEED = 1
 SCHEME = "affine32"  # datasketch's default; stated so stored signatures stay comparable
 BATCH = 256
 CANDIDATE_FACTOR = 0.75
-DUPLICATES_SCHEMA = pa.schema([
-    ("doc_id", pa.string()),
-    ("source_file", pa.string()),
-    ("page_number", pa.int32()),
-    ("duplicate_of_doc_id", pa.string()),
-    ("duplicate_of_source_file", pa.string()),
-    ("duplicate_of_page_number", pa.int32()),
-    ("match", pa.string()),
-    ("similarity", pa.float32()),
-])  # fmt: skip
+DUPLICATES_SCHEMA = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("source_file", pa.string()),
+        ("page_number", pa.int32()),
+        ("duplicate_of_doc_id", pa.string()),
+        ("duplicate_of_source_file", pa.string()),
+        ("duplicate_of_page_number", pa.int32()),
+        ("match", pa.string()),
+        ("similarity", pa.float32()),
+    ]
+)
 
 
 def words(text: str) -> str:
@@ -165,20 +167,25 @@ def _record(pages: list[dict], i: int, kept: int, near: dict) -> dict[str, Any]:
     if similarity is None:  # joined through a third page
         similarity = jaccard(shingles(page["text"]), shingles(original["text"]))
     return {
-        "doc_id": page["doc_id"], "source_file": page["source_file"],
-        "page_number": page["page_number"], "duplicate_of_doc_id": original["doc_id"],
+        "doc_id": page["doc_id"],
+        "source_file": page["source_file"],
+        "page_number": page["page_number"],
+        "duplicate_of_doc_id": original["doc_id"],
         "duplicate_of_source_file": original["source_file"],
         "duplicate_of_page_number": original["page_number"],
-        "match": "exact" if same_words else "near", "similarity": round(similarity, 4),
-    }  # fmt: skip
+        "match": "exact" if same_words else "near",
+        "similarity": round(similarity, 4),
+    }
 
 
 def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict[str, Any]:
     pages = read_rows(paths.interim(NORMALIZED), "normalize")
     keep, dropped = find_duplicates(
-        pages, spec.near_dup_threshold, workers=worker_count(spec.workers),
+        pages,
+        spec.near_dup_threshold,
+        workers=worker_count(spec.workers),
         on_done=lambda done: tracker.advance(min(done * BATCH, len(pages)), len(pages)),
-    )  # fmt: skip
+    )
     write_table(paths.output_dir / DUPLICATES, dropped, DUPLICATES_SCHEMA)
     write_table(paths.interim(DEDUPED), [pages[i] for i in keep], SCHEMA)
     return {

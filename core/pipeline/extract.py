@@ -17,15 +17,17 @@ from core.specs.build_datasets import BuildDatasetsSpec
 
 PAGES = "pages.parquet"
 OCR_MARGIN = 0.1  # OCR text replaces a page only when it scores this much better
-SCHEMA = pa.schema([
-    ("doc_id", pa.string()),
-    ("source_file", pa.string()),
-    ("title", pa.string()),
-    ("page_number", pa.int32()),
-    ("text", pa.string()),
-    ("quality", pa.float32()),
-    ("method", pa.string()),
-])  # fmt: skip
+SCHEMA = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("source_file", pa.string()),
+        ("title", pa.string()),
+        ("page_number", pa.int32()),
+        ("text", pa.string()),
+        ("quality", pa.float32()),
+        ("method", pa.string()),
+    ]
+)
 
 
 def extract_file(task: tuple[dict[str, Any], str]) -> dict[str, Any]:
@@ -39,10 +41,17 @@ def extract_file(task: tuple[dict[str, Any], str]) -> dict[str, Any]:
     title = title or Path(entry["source_file"]).stem.replace("_", " ")
     method = "text" if entry["format"] == "pdf" else "html"
     pages = [
-        {"doc_id": entry["doc_id"], "source_file": entry["source_file"], "title": title,
-         "page_number": number, "text": text, "quality": text_quality(text), "method": method}
+        {
+            "doc_id": entry["doc_id"],
+            "source_file": entry["source_file"],
+            "title": title,
+            "page_number": number,
+            "text": text,
+            "quality": text_quality(text),
+            "method": method,
+        }
         for number, text in enumerate(texts, 1)
-    ]  # fmt: skip
+    ]
     return {**entry, "error": None, "pages": pages}
 
 
@@ -50,9 +59,11 @@ def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict
     manifest = read_rows(paths.interim(MANIFEST), "manifest")
     tasks = [(entry, str(paths.source_dir / entry["source_file"])) for entry in manifest]
     files = ordered_map(
-        extract_file, tasks, workers=worker_count(spec.workers),
+        extract_file,
+        tasks,
+        workers=worker_count(spec.workers),
         on_done=lambda done: tracker.advance(done, len(tasks)),
-    )  # fmt: skip
+    )
     failed = [{"source_file": f["source_file"], "reason": f["error"]} for f in files if f["error"]]
     for failure in failed:
         tracker.ctx.event(
@@ -82,9 +93,14 @@ def _ocr_low_quality_pages(
     }
     low = {name: pages for name, pages in low.items() if pages}
     total = sum(map(len, low.values()))
-    counts: dict[str, Any] = {"low_quality_pages": total, "ocr_available": ocr.ocr_available(),
-                              "ocr_pages": 0, "ocr_replaced": 0, "pages_without_ocr": 0,
-                              "ocr_errors": []}  # fmt: skip
+    counts: dict[str, Any] = {
+        "low_quality_pages": total,
+        "ocr_available": ocr.ocr_available(),
+        "ocr_pages": 0,
+        "ocr_replaced": 0,
+        "pages_without_ocr": 0,
+        "ocr_errors": [],
+    }
     if not spec.allow_ocr or not total:
         return counts
     if not counts["ocr_available"]:
@@ -98,9 +114,10 @@ def _ocr_low_quality_pages(
         tracker.ctx.check_cancelled()
         try:
             texts = ocr.ocr_pages(
-                paths.source_dir / source_file, [p["page_number"] - 1 for p in pages],
+                paths.source_dir / source_file,
+                [p["page_number"] - 1 for p in pages],
                 spec.ocr_language,
-            )  # fmt: skip
+            )
         except ocr.OcrFailed as exc:
             counts["pages_without_ocr"] += len(pages)
             counts["ocr_errors"].append({"source_file": source_file, "reason": str(exc)})

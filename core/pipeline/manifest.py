@@ -18,13 +18,15 @@ from core.specs.build_datasets import BuildDatasetsSpec
 
 SUFFIXES = {".pdf": "pdf", ".html": "html", ".htm": "html"}
 MANIFEST = "manifest.parquet"
-SCHEMA = pa.schema([
-    ("doc_id", pa.string()),
-    ("source_file", pa.string()),
-    ("format", pa.string()),
-    ("size_bytes", pa.int64()),
-    ("sha256", pa.string()),
-])  # fmt: skip
+SCHEMA = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("source_file", pa.string()),
+        ("format", pa.string()),
+        ("size_bytes", pa.int64()),
+        ("sha256", pa.string()),
+    ]
+)
 
 
 def doc_id(source_file: str) -> str:
@@ -79,13 +81,15 @@ def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict
     rows = []
     for done, path in enumerate(files, 1):
         source_file = path.relative_to(paths.source_dir).as_posix()
-        rows.append({
-            "doc_id": doc_id(source_file),
-            "source_file": source_file,
-            "format": SUFFIXES[path.suffix.lower()],
-            "size_bytes": path.stat().st_size,
-            "sha256": file_sha256(path),
-        })  # fmt: skip
+        rows.append(
+            {
+                "doc_id": doc_id(source_file),
+                "source_file": source_file,
+                "format": SUFFIXES[path.suffix.lower()],
+                "size_bytes": path.stat().st_size,
+                "sha256": file_sha256(path),
+            }
+        )
         tracker.advance(done, len(files))
     if not rows:
         raise JobFailure(
@@ -96,5 +100,10 @@ def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict
         )
     write_table(paths.interim(MANIFEST), rows, SCHEMA)
     by_format = {f: sum(r["format"] == f for r in rows) for f in ("pdf", "html")}
-    return {"files": len(rows), **by_format, "bytes": sum(r["size_bytes"] for r in rows),
-            "skipped_outside_workspace": len(outside), "outside_workspace": outside}  # fmt: skip
+    return {
+        "files": len(rows),
+        **by_format,
+        "bytes": sum(r["size_bytes"] for r in rows),
+        "skipped_outside_workspace": len(outside),
+        "outside_workspace": outside,
+    }

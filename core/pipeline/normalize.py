@@ -74,9 +74,11 @@ def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict
     pages = read_rows(paths.interim(PAGES), "extract")
     documents = [list(group) for _, group in groupby(pages, key=lambda p: p["doc_id"])]
     normalized = ordered_map(
-        normalize_document, documents, workers=worker_count(spec.workers),
+        normalize_document,
+        documents,
+        workers=worker_count(spec.workers),
         on_done=lambda done: tracker.advance(done, len(documents)),
-    )  # fmt: skip
+    )
     kept, too_short = [], 0
     for document_pages, _ in normalized:
         for page in document_pages:

@@ -33,16 +33,17 @@ def ocr_pages(pdf_path: Path, page_indices: list[int], language: str) -> list[st
         finally:
             subset.close()
             source.close()
-        command = [
-            "ocrmypdf", "--force-ocr", "--quiet", "--language", language,
-            "--output-type", "pdf", "--optimize", "0", "--sidecar", str(sidecar),
-            str(selection), str(Path(scratch, "out.pdf")),
-        ]  # fmt: skip
+        options = ["--force-ocr", "--quiet", "--language", language, "--output-type", "pdf"]
+        options += ["--optimize", "0", "--sidecar", str(sidecar)]
+        command = ["ocrmypdf", *options, str(selection), str(Path(scratch, "out.pdf"))]
         try:
             subprocess.run(
-                command, check=True, capture_output=True, text=True,
+                command,
+                check=True,
+                capture_output=True,
+                text=True,
                 timeout=SECONDS_PER_PAGE * len(page_indices),
-            )  # fmt: skip
+            )
         except subprocess.CalledProcessError as exc:
             raise OcrFailed(
                 f"ocrmypdf exited {exc.returncode}: {exc.stderr.strip()[-500:]}"

@@ -48,12 +48,15 @@ def thinking_of(path: Path) -> tuple[dict[str, Any], set[str]]:
             if shape.well_formed:
                 traces.add(shape.trace.strip())
     return {
-        "assistant_messages": assistant, "with_think": with_think,
-        "think_ratio": _ratio(with_think, assistant), "conversations": conversations,
+        "assistant_messages": assistant,
+        "with_think": with_think,
+        "think_ratio": _ratio(with_think, assistant),
+        "conversations": conversations,
         "multi_turn_conversations": multi_turn,
         "multi_turn_ratio": _ratio(multi_turn, conversations),
-        "unique_think_texts": len(traces), "bad_json_lines": bad,
-    }, traces  # fmt: skip
+        "unique_think_texts": len(traces),
+        "bad_json_lines": bad,
+    }, traces
 
 
 def sft_thinking(sft_dir: Path) -> dict[str, dict[str, Any]]:
@@ -79,27 +82,35 @@ def collect_checks(paths: PipelinePaths) -> dict[str, Any]:
     extract = read_json(paths.interim("extract.json"), "extract")
     normalize = read_json(paths.interim("normalize.json"), "normalize")
     dedup = read_json(paths.interim("dedup.json"), "dedup")
-    dapt = {s: pq.read_table(require(paths.dapt_dir / f"{s}.parquet", "build_dapt"),
-                             columns=["token_count"]) for s in SPLITS}  # fmt: skip
+    dapt = {
+        s: pq.read_table(
+            require(paths.dapt_dir / f"{s}.parquet", "build_dapt"), columns=["token_count"]
+        )
+        for s in SPLITS
+    }
     thinking = sft_thinking(paths.sft_dir)
     return {
-        "files": extract["files"], "files_failed": extract["files_failed"],
-        "failed_files": extract["failed_files"], "total_pages": extract["total_pages"],
+        "files": extract["files"],
+        "files_failed": extract["files_failed"],
+        "failed_files": extract["failed_files"],
+        "total_pages": extract["total_pages"],
         "pages_with_text": extract["pages_with_text"],
         "coverage_ratio": _ratio(extract["pages_with_text"], extract["total_pages"]),
-        "low_quality_pages": extract["low_quality_pages"], "ocr_pages": extract["ocr_pages"],
+        "low_quality_pages": extract["low_quality_pages"],
+        "ocr_pages": extract["ocr_pages"],
         "ocr_replaced": extract["ocr_replaced"],
         "pages_without_ocr": extract["pages_without_ocr"],
         "pages_too_short": normalize["pages_too_short"],
         "boilerplate_lines_removed": normalize["boilerplate_lines_removed"],
-        "dedup_pages": dedup["dedup_pages"], "duplicates_removed": dedup["duplicates_removed"],
+        "dedup_pages": dedup["dedup_pages"],
+        "duplicates_removed": dedup["duplicates_removed"],
         "exact_duplicates": dedup["exact_duplicates"],
         "near_duplicates": dedup["near_duplicates"],
         "dapt_chunks": _per_split({s: t.num_rows for s, t in dapt.items()}),
         "dapt_tokens": _per_split({s: sum(t["token_count"].to_pylist()) for s, t in dapt.items()}),
         "sft_examples": _per_split({s: thinking[s]["conversations"] for s in SPLITS}),
         "sft_thinking": thinking,
-    }  # fmt: skip
+    }
 
 
 def contract_warnings(checks: dict[str, Any], spec: BuildDatasetsSpec) -> list[str]:
@@ -133,9 +144,16 @@ def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict
     check_same_build(paths.dapt_dir, paths.sft_dir)  # a report on a mixed pair describes neither
     checks = collect_checks(paths)
     warnings = contract_warnings(checks, spec)
-    report = {"ok": not warnings, "warnings": warnings, "checks": checks,
-              "contract": {**CONTRACT, "min_dapt_chunks": spec.min_dapt_chunks,
-                           "min_sft_examples": spec.min_sft_examples}}  # fmt: skip
+    report = {
+        "ok": not warnings,
+        "warnings": warnings,
+        "checks": checks,
+        "contract": {
+            **CONTRACT,
+            "min_dapt_chunks": spec.min_dapt_chunks,
+            "min_sft_examples": spec.min_sft_examples,
+        },
+    }
     write_json(paths.output_dir / REPORT_JSON, report)
     with publishing(paths.output_dir / REPORT_MD) as temporary:
         temporary.write_text(markdown(report))
@@ -152,8 +170,13 @@ def markdown(report: dict[str, Any]) -> str:
     for key, value in checks.items():
         if not isinstance(value, dict | list):
             lines.append(f"| {key} | {value} |")
-    lines += ["", "## Datasets per split", "", "| | train | validation | test | total |",
-              "| --- | --- | --- | --- | --- |"]  # fmt: skip
+    lines += [
+        "",
+        "## Datasets per split",
+        "",
+        "| | train | validation | test | total |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for key in ("dapt_chunks", "dapt_tokens", "sft_examples"):
         lines.append(f"| {key} | " + " | ".join(str(checks[key][s]) for s in (*SPLITS, "total")))
     lines += ["", "## THINK coverage (`checks.sft_thinking`)", ""]

@@ -84,11 +84,17 @@ def examples_for_page(
         keys = [f"{base}-{name}"] + [f"{base}-{name}-v{n}" for n in range(1, phrasings)]
         variants = [(key, build(topic, body, key, chars)) for key in keys]
         kinds += bool(variants[0][1])
-        examples += [{
-            "id": key, "doc_id": page["doc_id"],
-            "messages": [{"role": "system", "content": system}, *turns],
-            "source_refs": refs, "split": split,
-        } for key, turns in variants if turns]  # fmt: skip
+        examples += [
+            {
+                "id": key,
+                "doc_id": page["doc_id"],
+                "messages": [{"role": "system", "content": system}, *turns],
+                "source_refs": refs,
+                "split": split,
+            }
+            for key, turns in variants
+            if turns
+        ]
     return examples
 
 
@@ -113,8 +119,13 @@ def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict
         for split, rows in examples.items():
             with publishing(folder / f"{split}.jsonl") as temporary, temporary.open("w") as out:
                 out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-        write_marker(folder, run_id=tracker.ctx.run_id, stage="build_sft",
-                     pages=paths.interim(DEDUPED), seed=spec.seed)  # fmt: skip
+        write_marker(
+            folder,
+            run_id=tracker.ctx.run_id,
+            stage="build_sft",
+            pages=paths.interim(DEDUPED),
+            seed=spec.seed,
+        )
     counts = {split: len(rows) for split, rows in examples.items()}
     return {
         "pages_in": len(pages),

@@ -108,8 +108,9 @@ def _generate(model, tokenizer, encoded, budget: int, limits: Limits, ctx) -> li
     return output[:, encoded.input_ids.shape[1] :].tolist()
 
 
-def _turn(tokenizer, prompt: str, length: int, budget: int, ids: list[int],
-          limits: Limits, seconds: float) -> Turn:  # fmt: skip
+def _turn(
+    tokenizer, prompt: str, length: int, budget: int, ids: list[int], limits: Limits, seconds: float
+) -> Turn:
     """One row's reply, cut at its own budget and at its first EOS, and why it stopped."""
     ids = ids[: max(budget, 0)]
     eos = tokenizer.eos_token_id

@@ -61,7 +61,15 @@ def summarize(runs: list[RunMetrics], thresholds: dict[str, float]) -> dict[str,
         "final_answer_rate": _rate(single, "has_final_after_think"),
         "multi_turn_retained_rate": _rate(multi, "multi_turn_retained"),
     }
-    failing = [f"{name} {rate} < {thresholds[name]}" for name, rate in rates.items()
-               if rate is not None and rate < thresholds[name]]  # fmt: skip
-    return {"passed": not failing, "failing": failing, "rates": rates,
-            "thresholds": thresholds, "runs": [asdict(r) for r in runs]}  # fmt: skip
+    failing = [
+        f"{name} {rate} < {thresholds[name]}"
+        for name, rate in rates.items()
+        if rate is not None and rate < thresholds[name]
+    ]
+    return {
+        "passed": not failing,
+        "failing": failing,
+        "rates": rates,
+        "thresholds": thresholds,
+        "runs": [asdict(r) for r in runs],
+    }

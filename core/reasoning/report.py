@@ -16,13 +16,17 @@ def raw_name(run: RunMetrics) -> str:
     return f"{run.run_type}__{run.prompt_id}__seed{run.seed}.json"
 
 
-def write_files(folder: Path, report: dict[str, Any], conversations: list[Conversation],
-                runs: list[RunMetrics]) -> None:  # fmt: skip
+def write_files(
+    folder: Path, report: dict[str, Any], conversations: list[Conversation], runs: list[RunMetrics]
+) -> None:
     """Write every file of the report into `folder` (a staging folder, published whole)."""
     (folder / FILES["raw"]).mkdir()
     for conversation, run in zip(conversations, runs, strict=True):
-        transcript = {"metrics": asdict(run), "messages": conversation.messages,
-                      "turns": [asdict(turn) for turn in conversation.turns]}  # fmt: skip
+        transcript = {
+            "metrics": asdict(run),
+            "messages": conversation.messages,
+            "turns": [asdict(turn) for turn in conversation.turns],
+        }
         (folder / FILES["raw"] / raw_name(run)).write_text(json.dumps(transcript, indent=2))
     with (folder / FILES["metrics"]).open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=[f.name for f in fields(RunMetrics)])
@@ -37,21 +41,28 @@ def summary_markdown(report: dict[str, Any]) -> str:
         f"# Reasoning validation: {report['verdict']}",
         "",
         f"Model `{report['model']['model_path']}`"
-        + (f" with adapter `{report['model']['adapter_path']}`" if report["model"]["adapter_path"]
-           else "")
+        + (
+            f" with adapter `{report['model']['adapter_path']}`"
+            if report["model"]["adapter_path"]
+            else ""
+        )
         + f"; greedy decoding, {report['decoding']['max_new_tokens']} new tokens per turn, "
         f"context {report['decoding']['ctx_size']}, seeds {report['decoding']['seeds']}.",
         "",
         "| metric | rate | threshold | |",
         "| --- | --- | --- | --- |",
-    ]  # fmt: skip
+    ]
     for name, rate in report["rates"].items():
         threshold = report["thresholds"][name]
         verdict = "no runs" if rate is None else "pass" if rate >= threshold else "**FAIL**"
         lines.append(f"| {name} | {'-' if rate is None else rate} | {threshold} | {verdict} |")
-    lines += ["", "## Runs", "",
-              "| run | prompt | seed | [THINK] | [/THINK] | balanced | answer | all turns | raw |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    lines += [
+        "",
+        "## Runs",
+        "",
+        "| run | prompt | seed | [THINK] | [/THINK] | balanced | answer | all turns | raw |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for run in report["runs"]:
         name = raw_name(RunMetrics(**run))
         lines.append(

@@ -36,8 +36,9 @@ OOM_HINT = "Out of GPU memory: lower batch_size, raise grad_accum, lower max_len
 
 def _template(spec: TrainSpec, workspace: Path, ctx: RunContext) -> tuple[str, bool]:
     """The chat template and whether SFT can mask all but the assistant tokens."""
-    path = resolve(workspace, spec.chat_template_path) if spec.chat_template_path else (
-        DEFAULT_TEMPLATE)  # fmt: skip
+    path = (
+        resolve(workspace, spec.chat_template_path) if spec.chat_template_path else DEFAULT_TEMPLATE
+    )
     template = load_template(path)
     if not spec.assistant_only_loss or has_generation_blocks(template):
         return template, spec.assistant_only_loss
@@ -50,8 +51,10 @@ def _template(spec: TrainSpec, workspace: Path, ctx: RunContext) -> tuple[str, b
             "blocks around the assistant content, or set strict_assistant_only_loss: false.",
             param="chat_template_path",
         )
-    ctx.event("the chat template has no generation blocks: SFT loss covers whole sequences",
-              level="warning")  # fmt: skip
+    ctx.event(
+        "the chat template has no generation blocks: SFT loss covers whole sequences",
+        level="warning",
+    )
     return template, False
 
 
@@ -60,22 +63,29 @@ def _start(spec: TrainSpec, ctx: RunContext) -> tuple[str, Path] | None:
     if not spec.from_checkpoint:
         return None
     job_id, step = spec.from_checkpoint.split(":")
-    found = [(phase, path) for phase, saved_step, path in ctx.saved_checkpoints(job_id)
-             if saved_step == int(step) and phase in spec.phases]  # fmt: skip
+    found = [
+        (phase, path)
+        for phase, saved_step, path in ctx.saved_checkpoints(job_id)
+        if saved_step == int(step) and phase in spec.phases
+    ]
     found.sort(key=lambda c: spec.phases.index(c[0]))  # at a tie, the later phase
     if not found or not resolve(ctx.workspace, found[-1][1]).is_dir():
-        raise JobFailure("checkpoint_not_found",
-                         f"no {'/'.join(spec.phases)} checkpoint {spec.from_checkpoint} on disk",
-                         hint="GET /jobs/{id}/checkpoints lists a job's checkpoints.",
-                         param="from_checkpoint")  # fmt: skip
+        raise JobFailure(
+            "checkpoint_not_found",
+            f"no {'/'.join(spec.phases)} checkpoint {spec.from_checkpoint} on disk",
+            hint="GET /jobs/{id}/checkpoints lists a job's checkpoints.",
+            param="from_checkpoint",
+        )
     phase, path = found[-1]
     folder = resolve(ctx.workspace, path)
     reason = problem(folder)
     if reason:  # its save was cut short: the Trainer would fail on it, or resume from half of it
-        raise JobFailure("checkpoint_incomplete",
-                         f"checkpoint {spec.from_checkpoint} ({path}) is incomplete: "
-                         f"{reason}", hint="Start from an earlier step that GET "
-                         "/jobs/{id}/checkpoints lists.", param="from_checkpoint")  # fmt: skip
+        raise JobFailure(
+            "checkpoint_incomplete",
+            f"checkpoint {spec.from_checkpoint} ({path}) is incomplete: {reason}",
+            hint="Start from an earlier step that GET /jobs/{id}/checkpoints lists.",
+            param="from_checkpoint",
+        )
     return phase, folder
 
 
@@ -84,8 +94,10 @@ def _resume_point(spec: TrainSpec, output: Path, ctx: RunContext) -> Path | None
     interrupted run (save_adapter's staging folders, incomplete checkpoints) are out of the way."""
     check_writable(output, kind=spec.kind)  # nothing is moved in a folder that is not ours
     if output.is_dir() and (removed := export.clean_staging(output)):
-        ctx.event(f"removed {len(removed)} staging folder(s) an interrupted save left",
-                  data={"folders": removed})  # fmt: skip
+        ctx.event(
+            f"removed {len(removed)} staging folder(s) an interrupted save left",
+            data={"folders": removed},
+        )
     return latest_checkpoint(output, ctx) if spec.resume_from_checkpoint == "auto" else None
 
 
@@ -98,8 +110,11 @@ def _plan(spec: TrainSpec, workspace: Path, ctx: RunContext) -> list[Phase]:
     for index, name in enumerate(names):
         output = resolve(workspace, spec.output_of(name))
         source = resolve(workspace, spec.dapt_dir if name == "dapt" else spec.sft_dir)
-        splits = (load_splits(source, ".parquet", "text", spec.seed) if name == "dapt"
-                  else load_splits(source, ".jsonl", "messages", spec.seed))  # fmt: skip
+        splits = (
+            load_splits(source, ".parquet", "text", spec.seed)
+            if name == "dapt"
+            else load_splits(source, ".jsonl", "messages", spec.seed)
+        )
         resume = _resume_point(spec, output, ctx)
         if start and start[0] == name:
             resume = start[1]
@@ -139,10 +154,13 @@ def _keep(phase: Phase, outputs: _Outputs, ctx: RunContext) -> dict[str, Any]:
         outputs.save_phase(model.save_pretrained, phase.output_dir)
         figures["exported_from_checkpoint"] = True
     where = relative(ctx.workspace, phase.output_dir)
-    ctx.event(f"{phase.name} was already complete at step {figures['steps']} "
-              f"({phase.resume_from.name}): nothing to train, {where} is kept. To train on, "
-              "raise max_steps or epochs; to train again from the start, choose a new "
-              "output_dir.", data={"phase": phase.name, "steps": figures["steps"]})  # fmt: skip
+    ctx.event(
+        f"{phase.name} was already complete at step {figures['steps']} "
+        f"({phase.resume_from.name}): nothing to train, {where} is kept. To train on, "
+        "raise max_steps or epochs; to train again from the start, choose a new "
+        "output_dir.",
+        data={"phase": phase.name, "steps": figures["steps"]},
+    )
     return figures
 
 
@@ -160,25 +178,36 @@ def run(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
     workspace = ctx.workspace
     model_path = resolve(workspace, spec.model_path)
     device = resolve_device(spec, ctx)
-    ctx.set_stage("prepare", f"loading the tokenizer and datasets; training on {device.name}",
-                  precision=device.precision)  # fmt: skip
+    ctx.set_stage(
+        "prepare",
+        f"loading the tokenizer and datasets; training on {device.name}",
+        precision=device.precision,
+    )
     tokenizer = load_tokenizer(model_path)
     template, assistant_only = _template(spec, workspace, ctx)
     tokenizer.chat_template = template
     phases = _plan(spec, workspace, ctx)
     for phase in phases:  # made and marked once the datasets are checked
         claim_dir(phase.output_dir, kind=spec.kind)
-    report: dict[str, Any] = {"device": device.name, "precision": device.precision,
-                              "lora_targets": LORA_TARGETS[spec.lora_scope] if spec.use_lora
-                              else None, "phases": {}, "artifacts": {}, "datasets": {}}  # fmt: skip
+    report: dict[str, Any] = {
+        "device": device.name,
+        "precision": device.precision,
+        "lora_targets": LORA_TARGETS[spec.lora_scope] if spec.use_lora else None,
+        "phases": {},
+        "artifacts": {},
+        "datasets": {},
+    }
     adapter = resolve(workspace, spec.output_of("dapt")) if spec.phase == "both" else None
     outputs = _Outputs(spec, model_path, device, tokenizer, system_prompt(model_path))
     model = None
     for phase in phases:
         report["datasets"].update(phase.splits.files)
-        ctx.set_stage(phase.name, f"{phase.name}: {len(phase.splits.train)} training rows"
-                      + (f", resuming from {phase.resume_from.name}" if phase.resume_from else ""),
-                      carved_validation=phase.splits.carved)  # fmt: skip
+        ctx.set_stage(
+            phase.name,
+            f"{phase.name}: {len(phase.splits.train)} training rows"
+            + (f", resuming from {phase.resume_from.name}" if phase.resume_from else ""),
+            carved_validation=phase.splits.carved,
+        )
         kind = "adapter" if spec.use_lora else "model"  # without LoRA the phase saves it whole
         report["artifacts"][f"{phase.name}_{kind}"] = relative(workspace, phase.output_dir)
         if phase.complete:  # the Trainer would take a step past the end, from the wrong weights
@@ -195,14 +224,19 @@ def run(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
         except torch.OutOfMemoryError as exc:
             raise JobFailure("out_of_memory", str(exc).split("\n")[0], hint=OOM_HINT) from exc
         if callback.cancelled:
-            raise JobCancelled(f"{phase.name} stopped at step {trainer.state.global_step}; "
-                               "a checkpoint was saved")  # fmt: skip
+            raise JobCancelled(
+                f"{phase.name} stopped at step {trainer.state.global_step}; a checkpoint was saved"
+            )
         outputs.save_phase(trainer.save_model, phase.output_dir)
     if spec.merge_adapter and spec.use_lora and "sft" in spec.phases:
         merged = resolve(workspace, f"{spec.output_of('sft')}-merged")
         _merge(phases[-1], model, merged, outputs, ctx)
         report["artifacts"]["merged_model"] = relative(workspace, merged)
-    report["versions"] = {"torch": torch.__version__, "transformers": transformers.__version__,
-                          "peft": peft.__version__, "trl": trl.__version__}  # fmt: skip
+    report["versions"] = {
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "peft": peft.__version__,
+        "trl": trl.__version__,
+    }
     report["datasets"] = {relative(workspace, Path(p)): h for p, h in report["datasets"].items()}
     return report

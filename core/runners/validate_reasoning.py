@@ -49,21 +49,32 @@ def run(spec: ValidateReasoningSpec, ctx: RunContext) -> dict[str, Any]:
         **summary,
         "output_dir": relative(workspace, output),
         "files": {name: f"{relative(workspace, output)}/{file}" for name, file in FILES.items()},
-        "model": {"model_path": spec.model_path, "adapter_path": spec.adapter_path,
-                  "chat_template": template_source,
-                  "chat_template_sha256": _sha256(tokenizer.chat_template),
-                  "system_prompt_sha256": _sha256(system)},
-        "decoding": {"greedy": True, "max_new_tokens": spec.max_new_tokens,
-                     "ctx_size": spec.ctx_size, "seeds": spec.seeds},
+        "model": {
+            "model_path": spec.model_path,
+            "adapter_path": spec.adapter_path,
+            "chat_template": template_source,
+            "chat_template_sha256": _sha256(tokenizer.chat_template),
+            "system_prompt_sha256": _sha256(system),
+        },
+        "decoding": {
+            "greedy": True,
+            "max_new_tokens": spec.max_new_tokens,
+            "ctx_size": spec.ctx_size,
+            "seeds": spec.seeds,
+        },
         "device": {"name": device.name, "precision": device.precision},
         "stops": _stops(conversations),
-    }  # fmt: skip
+    }
     with publishing_dir(output, kind="validate_reasoning") as staging:
         write_files(staging, report, conversations, runs)
     ctx.event(f"{report['verdict']}: {summary['rates']}", data={"output_dir": report["output_dir"]})
     if not summary["passed"]:
-        raise JobFailure("reasoning_contract_failed", "; ".join(summary["failing"]),
-                         hint=CONTRACT_HINT, result=report)  # fmt: skip
+        raise JobFailure(
+            "reasoning_contract_failed",
+            "; ".join(summary["failing"]),
+            hint=CONTRACT_HINT,
+            result=report,
+        )
     return report
 
 

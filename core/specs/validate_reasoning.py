@@ -102,9 +102,12 @@ class ValidateReasoningSpec(SpecBase):
     )
     batch_size: int = Field(8, ge=1, le=256, description="Conversations generated together.")
     run_timeout_s: float = Field(
-        600, gt=0, le=86_400, description="Longest one generation batch may take; cut-off "
-        "replies are marked `timed_out` in raw/ and measured as they are."
-    )  # fmt: skip
+        600,
+        gt=0,
+        le=86_400,
+        description="Longest one generation batch may take; cut-off "
+        "replies are marked `timed_out` in raw/ and measured as they are.",
+    )
     precision: Literal["bf16", "fp16", "auto"] = Field(
         "bf16", description="bf16 falls back to fp16 where unsupported; the CPU runs fp32."
     )

@@ -77,8 +77,12 @@ class WorkflowSpec(SpecBase):
                     setattr(train, field, f"{build.output_dir}/{folder}")
         if "train" in self.steps and not {"model_path", "adapter_path"} & validate.model_fields_set:
             validate.model_path, validate.adapter_path = train.exported_model()
-        sections = {"gpu_smoke": smoke, "build_datasets": build, "train": train,
-                    "validate_reasoning": validate}  # fmt: skip
+        sections = {
+            "gpu_smoke": smoke,
+            "build_datasets": build,
+            "train": train,
+            "validate_reasoning": validate,
+        }
         for step, section in sections.items():  # the steps that run, every field filled in
             setattr(self, step, section if step in self.steps else None)
         return self

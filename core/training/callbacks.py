@@ -26,8 +26,9 @@ class JobCallback(TrainerCallback):
     def on_step_end(self, args, state: TrainerState, control: TrainerControl, **kwargs):
         start, end = self.span
         fraction = state.global_step / state.max_steps if state.max_steps else 0.0
-        self.ctx.progress(start + (end - start) * fraction, step=state.global_step,
-                          total=state.max_steps)  # fmt: skip
+        self.ctx.progress(
+            start + (end - start) * fraction, step=state.global_step, total=state.max_steps
+        )
         if state.max_steps and state.global_step >= state.max_steps:
             control.should_save = True  # the last step is always a checkpoint to resume from
         if self.ctx.cancel_requested.is_set() and not self.cancelled:
@@ -42,12 +43,18 @@ class JobCallback(TrainerCallback):
         tokens = getattr(state, "num_input_tokens_seen", 0) or 0
         rate = (tokens - self.last_tokens) / (now - self.last_time) if tokens else None
         self.last_tokens, self.last_time = tokens, now
-        self.pending.append({
-            "phase": self.phase, "step": state.global_step, "epoch": state.epoch,
-            "loss": logs.get("loss"), "learning_rate": logs.get("learning_rate"),
-            "grad_norm": logs.get("grad_norm"), "eval_loss": logs.get("eval_loss"),
-            "tokens_per_second": rate if "loss" in logs else None,
-        })  # fmt: skip
+        self.pending.append(
+            {
+                "phase": self.phase,
+                "step": state.global_step,
+                "epoch": state.epoch,
+                "loss": logs.get("loss"),
+                "learning_rate": logs.get("learning_rate"),
+                "grad_norm": logs.get("grad_norm"),
+                "eval_loss": logs.get("eval_loss"),
+                "tokens_per_second": rate if "loss" in logs else None,
+            }
+        )
         if now - self.last_flush >= METRIC_FLUSH_S:
             self.flush()
 

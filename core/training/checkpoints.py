@@ -82,9 +82,12 @@ def set_aside(folder: Path, reason: str, ctx: RunContext) -> Path:
     """Rename an incomplete checkpoint to a hidden name beside it, and say so."""
     target = folder.with_name(f".incomplete-{folder.name}-{datetime.now(UTC):%Y%m%dT%H%M%S%f}")
     folder.rename(target)
-    ctx.event(f"{folder.name} is incomplete ({reason}): set aside as {target.name}; "
-              "resuming from the newest complete checkpoint", level="warning",
-              data={"checkpoint": folder.name, "set_aside_as": target.name})  # fmt: skip
+    ctx.event(
+        f"{folder.name} is incomplete ({reason}): set aside as {target.name}; "
+        "resuming from the newest complete checkpoint",
+        level="warning",
+        data={"checkpoint": folder.name, "set_aside_as": target.name},
+    )
     return target
 
 

@@ -36,19 +36,30 @@ def arguments(spec: TrainSpec, device: Device, phase: Phase) -> dict[str, Any]:
     """TrainingArguments fields shared by both phases, from the spec's flags."""
     evaluate = phase.splits.validation is not None and spec.eval_strategy != "no"
     return {
-        "output_dir": str(phase.output_dir), "per_device_train_batch_size": spec.batch_size,
+        "output_dir": str(phase.output_dir),
+        "per_device_train_batch_size": spec.batch_size,
         "per_device_eval_batch_size": spec.batch_size,
-        "gradient_accumulation_steps": spec.grad_accum, "learning_rate": spec.learning_rate,
-        "num_train_epochs": spec.epochs, "max_steps": spec.max_steps,
-        "warmup_steps": spec.warmup_steps, "logging_steps": spec.logging_steps,
-        "save_strategy": "steps", "save_steps": spec.save_steps,
-        "eval_strategy": spec.eval_strategy if evaluate else "no", "eval_steps": spec.eval_steps,
-        "seed": spec.seed, "optim": spec.optim,
+        "gradient_accumulation_steps": spec.grad_accum,
+        "learning_rate": spec.learning_rate,
+        "num_train_epochs": spec.epochs,
+        "max_steps": spec.max_steps,
+        "warmup_steps": spec.warmup_steps,
+        "logging_steps": spec.logging_steps,
+        "save_strategy": "steps",
+        "save_steps": spec.save_steps,
+        "eval_strategy": spec.eval_strategy if evaluate else "no",
+        "eval_steps": spec.eval_steps,
+        "seed": spec.seed,
+        "optim": spec.optim,
         "activation_checkpointing": spec.gradient_checkpointing,
-        "bf16": device.precision == "bf16", "fp16": device.precision == "fp16",
-        "use_cpu": device.name == "cpu", "report_to": [], "disable_tqdm": True,
-        "include_num_input_tokens_seen": True, "dataloader_num_workers": 0,
-    }  # fmt: skip
+        "bf16": device.precision == "bf16",
+        "fp16": device.precision == "fp16",
+        "use_cpu": device.name == "cpu",
+        "report_to": [],
+        "disable_tqdm": True,
+        "include_num_input_tokens_seen": True,
+        "dataloader_num_workers": 0,
+    }
 
 
 def dapt_trainer(model, tokenizer, spec, device, phase: Phase, callback: JobCallback) -> Trainer:
@@ -101,22 +112,25 @@ def sft_trainer(
 def train_phase(trainer: Trainer, phase: Phase, ctx: RunContext) -> dict[str, Any]:
     """Train (from `phase.resume_from` when set) and return the phase's figures."""
     trainer.remove_callback(PrinterCallback)  # logs go to the job's metrics, not to stdout
-    output = trainer.train(resume_from_checkpoint=str(phase.resume_from) if phase.resume_from
-                           else None)  # fmt: skip
+    output = trainer.train(
+        resume_from_checkpoint=str(phase.resume_from) if phase.resume_from else None
+    )
     state = trainer.state
     evals = [h["eval_loss"] for h in state.log_history if "eval_loss" in h]
     losses = [h["loss"] for h in state.log_history if "loss" in h]
     runtime = output.metrics.get("train_runtime") or 0.0
     tokens = int(getattr(state, "num_input_tokens_seen", 0) or 0)
     return {
-        "steps": state.global_step, "max_steps": state.max_steps,
+        "steps": state.global_step,
+        "max_steps": state.max_steps,
         "final_train_loss": losses[-1] if losses else None,
         "final_eval_loss": evals[-1] if evals else None,
-        "tokens_seen": tokens, "runtime_s": round(runtime, 3),
+        "tokens_seen": tokens,
+        "runtime_s": round(runtime, 3),
         "tokens_per_second": round(tokens / runtime, 1) if runtime else None,
         "resumed_from": str(phase.resume_from) if phase.resume_from else None,
         "already_complete": False,
-    }  # fmt: skip
+    }
 
 
 def kept_figures(phase: Phase) -> dict[str, Any]:
@@ -127,10 +141,13 @@ def kept_figures(phase: Phase) -> dict[str, Any]:
     evals = [h["eval_loss"] for h in history if "eval_loss" in h]
     losses = [h["loss"] for h in history if "loss" in h]
     return {
-        "steps": state.get("global_step"), "max_steps": state.get("max_steps"),
+        "steps": state.get("global_step"),
+        "max_steps": state.get("max_steps"),
         "final_train_loss": losses[-1] if losses else None,
         "final_eval_loss": evals[-1] if evals else None,
-        "tokens_seen": int(state.get("num_input_tokens_seen") or 0), "runtime_s": 0.0,
-        "tokens_per_second": None, "resumed_from": str(phase.resume_from),
+        "tokens_seen": int(state.get("num_input_tokens_seen") or 0),
+        "runtime_s": 0.0,
+        "tokens_per_second": None,
+        "resumed_from": str(phase.resume_from),
         "already_complete": True,
-    }  # fmt: skip
+    }

@@ -4,8 +4,14 @@
 def test_token_is_required_everywhere_but_health(client, settings_env):
     settings_env(api_token="s3cret")
     assert client.get("/health").status_code == 200
-    calls = [("get", "/jobs"), ("get", "/jobs/job_x"), ("post", "/jobs/job_x/cancel"),
-             ("get", "/openapi.json"), ("get", "/docs"), ("get", "/redoc")]  # fmt: skip
+    calls = [
+        ("get", "/jobs"),
+        ("get", "/jobs/job_x"),
+        ("post", "/jobs/job_x/cancel"),
+        ("get", "/openapi.json"),
+        ("get", "/docs"),
+        ("get", "/redoc"),
+    ]
     for method, path in calls:
         response = getattr(client, method)(path)
         assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"

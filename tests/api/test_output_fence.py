@@ -88,13 +88,19 @@ def test_a_workflows_linked_defaults_obey_the_same_rules(client, models):
     }
     found = refused(client, body)
     assert "it holds this job's dapt_dir (data/processed/dapt)" in found["train.output_dir"]
-    body = {"kind": "workflow", "build_datasets": {"output_dir": "models/ft"},
-            "train": {"model_path": "models/base", "output_dir": "models/ft"}}  # fmt: skip
+    body = {
+        "kind": "workflow",
+        "build_datasets": {"output_dir": "models/ft"},
+        "train": {"model_path": "models/base", "output_dir": "models/ft"},
+    }
     found = refused(client, body)
     assert "the build_datasets step's output models/ft" in found["train.output_dir"]
-    body = {"kind": "workflow", "steps": ["train", "validate_reasoning"],
-            "train": {"model_path": "models/base", "output_dir": "models/ft"},
-            "validate_reasoning": {"output_dir": "models/ft"}}  # fmt: skip
+    body = {
+        "kind": "workflow",
+        "steps": ["train", "validate_reasoning"],
+        "train": {"model_path": "models/base", "output_dir": "models/ft"},
+        "validate_reasoning": {"output_dir": "models/ft"},
+    }
     found = refused(client, body)
     assert "models/ft" in found["validate_reasoning.output_dir"]
 

@@ -27,8 +27,9 @@ def test_an_allowed_model_is_queued_on_the_gpu_queue_with_resolved_outputs(clien
     settings_env(allowed_base_models=json.dumps(["models/tiny"]))
     (SESSION_WORKSPACE / "models/tiny").mkdir(parents=True, exist_ok=True)
     (SESSION_WORKSPACE / "models/tiny/config.json").write_text("{}")
-    answer = client.post("/jobs", json={"kind": "train", "model_path": "models/tiny",
-                                        "output_dir": "models/ft"})  # fmt: skip
+    answer = client.post(
+        "/jobs", json={"kind": "train", "model_path": "models/tiny", "output_dir": "models/ft"}
+    )
     assert answer.status_code == 201, answer.text
     spec = answer.json()["spec"]
     assert spec["dapt_output_dir"] == "models/ft-dapt" and spec["sft_output_dir"] == "models/ft"
@@ -37,9 +38,12 @@ def test_an_allowed_model_is_queued_on_the_gpu_queue_with_resolved_outputs(clien
 
 
 def test_train_field_errors_name_the_field(client):
-    for body, field in [({"phase": "pretrain"}, "phase"), ({"lora_scope": "vision"}, "lora_scope"),
-                        ({"from_checkpoint": "job_x"}, "from_checkpoint"),
-                        ({"batch_size": 0}, "batch_size")]:  # fmt: skip
+    for body, field in [
+        ({"phase": "pretrain"}, "phase"),
+        ({"lora_scope": "vision"}, "lora_scope"),
+        ({"from_checkpoint": "job_x"}, "from_checkpoint"),
+        ({"batch_size": 0}, "batch_size"),
+    ]:
         answer = client.post("/jobs", json={"kind": "train", **body})
         assert answer.status_code == 422
         assert answer.json()["detail"][0]["loc"][-1] == field
@@ -51,8 +55,14 @@ def test_dry_run_plans_steps_and_tokens_without_loading_weights(
     for folder in ("models/tiny-ministral3", "data/processed"):
         shutil.copytree(sample_workspace / folder, SESSION_WORKSPACE / folder, dirs_exist_ok=True)
     settings_env(allowed_base_models=json.dumps(["models/tiny-ministral3"]))
-    body = {"kind": "train", "model_path": "models/tiny-ministral3", "epochs": 1,
-            "batch_size": 4, "grad_accum": 2, "max_length": 64}  # fmt: skip
+    body = {
+        "kind": "train",
+        "model_path": "models/tiny-ministral3",
+        "epochs": 1,
+        "batch_size": 4,
+        "grad_accum": 2,
+        "max_length": 64,
+    }
     dry = client.post("/jobs?dry_run=true", json=body).json()
     assert dry["ok"] is True
     plan = next(c for c in dry["checks"] if c["name"] == "plan")["data"]
@@ -67,4 +77,5 @@ def test_dry_run_plans_steps_and_tokens_without_loading_weights(
     missing = client.post("/jobs?dry_run=true", json={**body, "sft_dir": "data/none"}).json()
     assert missing["ok"] is False
     assert "data/none/train.jsonl is missing" in next(
-        c["message"] for c in missing["checks"] if c["name"] == "plan")  # fmt: skip
+        c["message"] for c in missing["checks"] if c["name"] == "plan"
+    )

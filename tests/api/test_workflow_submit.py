@@ -13,8 +13,9 @@ def detail(answer):
 
 
 def test_validation_of_a_missing_model_is_refused(client):
-    found = detail(client.post("/jobs", json={"kind": "validate_reasoning",
-                                              "model_path": "models/nowhere"}))  # fmt: skip
+    found = detail(
+        client.post("/jobs", json={"kind": "validate_reasoning", "model_path": "models/nowhere"})
+    )
     assert found[0]["loc"] == ["body", "model_path"]
     assert "models/nowhere has no config.json" in found[0]["msg"]
 
@@ -31,8 +32,9 @@ def test_a_workflow_step_problem_names_the_step_and_field(client):
     found = detail(client.post("/jobs", json=body))
     assert ["body", "train", "model_path"] in [d["loc"] for d in found]
     assert any("base model policy" in d["msg"] for d in found)
-    found = detail(client.post("/jobs", json={"kind": "workflow", "steps": ["train"],
-                                              "gpu_smoke": {}}))  # fmt: skip
+    found = detail(
+        client.post("/jobs", json={"kind": "workflow", "steps": ["train"], "gpu_smoke": {}})
+    )
     assert "gpu_smoke given but not in steps" in found[0]["msg"]
     found = detail(client.post("/jobs", json={"kind": "workflow", "train": {"epoch": 1}}))
     assert found[0]["loc"][-2:] == ["train", "epoch"]
@@ -58,9 +60,13 @@ def test_the_model_a_train_step_exports_is_not_required_at_submission(
 def test_a_workflow_queues_its_first_step_and_a_cancel_reaches_it(client):
     (SESSION_WORKSPACE / "models/fake").mkdir(parents=True, exist_ok=True)
     (SESSION_WORKSPACE / "models/fake/config.json").write_text("{}")
-    body = {"kind": "workflow", "steps": ["gpu_smoke", "validate_reasoning"],
-            "gpu_smoke": {"allow_cpu": True}, "validate_reasoning": {"model_path": "models/fake"},
-            "metadata": {"who": "test"}}  # fmt: skip
+    body = {
+        "kind": "workflow",
+        "steps": ["gpu_smoke", "validate_reasoning"],
+        "gpu_smoke": {"allow_cpu": True},
+        "validate_reasoning": {"model_path": "models/fake"},
+        "metadata": {"who": "test"},
+    }
     answer = client.post("/jobs", json=body)
     assert answer.status_code == 201, answer.text
     workflow = answer.json()

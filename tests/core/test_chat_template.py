@@ -24,14 +24,20 @@ SYSTEM = "You are an expert on the Commodore 64.\nAnswer precisely."
 SINGLE = [
     {"role": "system", "content": SYSTEM},
     {"role": "user", "content": "How do I make the border black?"},
-    {"role": "assistant", "content": "[THINK]The border colour is VIC-II register $D020, "
-     "53280 in decimal; colour 0 is black.[/THINK]Type POKE 53280,0 and press RETURN."},
-]  # fmt: skip
+    {
+        "role": "assistant",
+        "content": "[THINK]The border colour is VIC-II register $D020, "
+        "53280 in decimal; colour 0 is black.[/THINK]Type POKE 53280,0 and press RETURN.",
+    },
+]
 MULTI = SINGLE + [
     {"role": "user", "content": "And the background, in assembly?"},
-    {"role": "assistant", "content": "[THINK]The background is $D021, next to $D020.[/THINK]"
-     "LDA #$00\nSTA $D021\nRTS  ; or POKE 53281,0 from BASIC"},
-]  # fmt: skip
+    {
+        "role": "assistant",
+        "content": "[THINK]The background is $D021, next to $D020.[/THINK]"
+        "LDA #$00\nSTA $D021\nRTS  ; or POKE 53281,0 from BASIC",
+    },
+]
 CONVERSATIONS = pytest.mark.parametrize("messages", [SINGLE, MULTI], ids=["single", "multi"])
 
 
@@ -57,8 +63,12 @@ def ids(tokenizer, text: str) -> list[int]:
 
 def expected_supervised(tokenizer, messages) -> list[int]:
     """Each assistant turn's content tokens and its EOS, in order: all that may carry loss."""
-    return [token for m in messages if m["role"] == "assistant"
-            for token in ids(tokenizer, m["content"]) + [tokenizer.eos_token_id]]  # fmt: skip
+    return [
+        token
+        for m in messages
+        if m["role"] == "assistant"
+        for token in ids(tokenizer, m["content"]) + [tokenizer.eos_token_id]
+    ]
 
 
 def test_renders_mistral3_turns_with_no_whitespace_of_its_own(tokenizer):
@@ -71,8 +81,11 @@ def test_renders_mistral3_turns_with_no_whitespace_of_its_own(tokenizer):
 
 
 def test_list_content_renders_as_its_text_parts(tokenizer):
-    parts = [{"type": "text", "text": "How do I make "}, {"type": "image"},
-             {"type": "text", "text": "the border black?"}]  # fmt: skip
+    parts = [
+        {"type": "text", "text": "How do I make "},
+        {"type": "image"},
+        {"type": "text", "text": "the border black?"},
+    ]
     as_parts = [SINGLE[0], {"role": "user", "content": parts}, SINGLE[2]]
     assert render(tokenizer, as_parts) == render(tokenizer, SINGLE)
 
@@ -111,15 +124,24 @@ def test_trl_sft_supervises_exactly_content_and_eos(tiny_model, tokenizer, tmp_p
     template on it, a `messages` dataset; TRL turns the assistant mask into `labels`."""
     assert is_chat_template_stop_token_trained(tokenizer)
     args = SFTConfig(
-        output_dir=str(tmp_path), assistant_only_loss=True, max_steps=1,
-        per_device_train_batch_size=2, use_cpu=True, bf16=False, activation_checkpointing=False,
-        report_to=[], save_strategy="no", logging_steps=1, disable_tqdm=True,
-    )  # fmt: skip
+        output_dir=str(tmp_path),
+        assistant_only_loss=True,
+        max_steps=1,
+        per_device_train_batch_size=2,
+        use_cpu=True,
+        bf16=False,
+        activation_checkpointing=False,
+        report_to=[],
+        save_strategy="no",
+        logging_steps=1,
+        disable_tqdm=True,
+    )
     trainer = SFTTrainer(
-        model=Mistral3ForConditionalGeneration.from_pretrained(tiny_model), args=args,
+        model=Mistral3ForConditionalGeneration.from_pretrained(tiny_model),
+        args=args,
         train_dataset=Dataset.from_list([{"messages": SINGLE}, {"messages": MULTI}]),
         processing_class=tokenizer,
-    )  # fmt: skip
+    )
     assert trainer.chat_template is None  # TRL kept our template rather than patching its own
     rows = list(trainer.train_dataset)
     assert len(rows) == 2
@@ -152,18 +174,22 @@ def test_tokens_merging_across_the_prompt_boundary_is_a_violation(tokenizer, tem
     user_turn = "[INST]{{- render_content(message.content) -}}[/INST]"
     bad = template.replace(user_turn, user_turn + "{{ ' ' }}")  # a space after every [/INST]
     assert bad != template
-    messages = [{"role": "user", "content": "Border?"},
-                {"role": "assistant", "content": "POKE 53280,0"}]  # fmt: skip
+    messages = [
+        {"role": "user", "content": "Border?"},
+        {"role": "assistant", "content": "POKE 53280,0"},
+    ]
     (problem,) = prefix_violations(tokenizer, bad, messages)
     assert "not a token prefix" in problem
 
 
 @pytest.mark.parametrize(
     ("messages", "error"),
-    [([SINGLE[1], SINGLE[0]], "system message must be the first"),
-     ([{"role": "tool", "content": "53280"}], "got role tool")],
+    [
+        ([SINGLE[1], SINGLE[0]], "system message must be the first"),
+        ([{"role": "tool", "content": "53280"}], "got role tool"),
+    ],
     ids=["system-not-first", "unknown-role"],
-)  # fmt: skip
+)
 def test_misplaced_system_and_unknown_roles_are_refused(tokenizer, template, messages, error):
     with pytest.raises(TemplateError, match=error):
         render(tokenizer, messages)

@@ -28,28 +28,86 @@ pytestmark = pytest.mark.slow
 MODEL = "models/tiny-ministral3"
 # Each kind at its smallest, reading the sample workspace; the property sets one path field.
 BASE = {
-    "build_datasets": {"model_path": MODEL, "block_size": 128, "stride": 16,
-                       "min_chunk_tokens": 32, "min_dapt_chunks": 1, "min_sft_examples": 1,
-                       "allow_ocr": False, "strict_thinking_contract": False},
-    "train": {"model_path": MODEL, "output_dir": "models/ft", "allow_cpu": True, "max_steps": 1,
-              "batch_size": 2, "grad_accum": 1, "max_length": 512, "eval_strategy": "no",
-              "gradient_checkpointing": False, "save_steps": 1, "warmup_steps": 0},
-    "validate_reasoning": {"model_path": MODEL, "allow_cpu": True, "seeds": [1],
-                           "max_new_tokens": 2, "multi_turn_prompts": []},
-}  # fmt: skip
+    "build_datasets": {
+        "model_path": MODEL,
+        "block_size": 128,
+        "stride": 16,
+        "min_chunk_tokens": 32,
+        "min_dapt_chunks": 1,
+        "min_sft_examples": 1,
+        "allow_ocr": False,
+        "strict_thinking_contract": False,
+    },
+    "train": {
+        "model_path": MODEL,
+        "output_dir": "models/ft",
+        "allow_cpu": True,
+        "max_steps": 1,
+        "batch_size": 2,
+        "grad_accum": 1,
+        "max_length": 512,
+        "eval_strategy": "no",
+        "gradient_checkpointing": False,
+        "save_steps": 1,
+        "warmup_steps": 0,
+    },
+    "validate_reasoning": {
+        "model_path": MODEL,
+        "allow_cpu": True,
+        "seeds": [1],
+        "max_new_tokens": 2,
+        "multi_turn_prompts": [],
+    },
+}
 PATH_FIELDS = {
     "build_datasets": ["source_dir", "model_path", "output_dir", "interim_dir"],
     "train": ["model_path", "dapt_dir", "sft_dir", "output_dir", "dapt_output_dir"]
     + ["sft_output_dir", "chat_template_path"],
     "validate_reasoning": ["model_path", "adapter_path", "chat_template_path", "output_dir"],
 }
-PLACES = [".", "..", "models", MODEL, f"{MODEL}/sub", "models/link", "models/ft", "models/ft/x",
-          "c64_docs", "c64_docs/sid.pdf", "c64_docs/sid.pdf/x", "data", "data/c64ft.db",
-          "data/broker", "data/processed", "data/processed/dapt", "data/processed/sft",
-          "data/interim", "results", "results/new", "escape", "escape/x", "ü/résumé",
-          "a" * 256, "b" * 200 + "/" + "c" * 60, "/etc", "~/x"]  # fmt: skip
-SEGMENTS = [".", "..", "models", "data", "processed", "tiny-ministral3", "link", "escape", "x",
-            "ü", "a" * 255, "c64_docs"]  # fmt: skip
+PLACES = [
+    ".",
+    "..",
+    "models",
+    MODEL,
+    f"{MODEL}/sub",
+    "models/link",
+    "models/ft",
+    "models/ft/x",
+    "c64_docs",
+    "c64_docs/sid.pdf",
+    "c64_docs/sid.pdf/x",
+    "data",
+    "data/c64ft.db",
+    "data/broker",
+    "data/processed",
+    "data/processed/dapt",
+    "data/processed/sft",
+    "data/interim",
+    "results",
+    "results/new",
+    "escape",
+    "escape/x",
+    "ü/résumé",
+    "a" * 256,
+    "b" * 200 + "/" + "c" * 60,
+    "/etc",
+    "~/x",
+]
+SEGMENTS = [
+    ".",
+    "..",
+    "models",
+    "data",
+    "processed",
+    "tiny-ministral3",
+    "link",
+    "escape",
+    "x",
+    "ü",
+    "a" * 255,
+    "c64_docs",
+]
 PATHS = st.sampled_from(PLACES) | st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=3).map(
     "/".join
 )

@@ -10,19 +10,28 @@ from worker import file_broker
 def test_messages_published_while_a_consumer_polls_always_parse(tmp_path):
     folder = tmp_path / "queue"
     folder.mkdir()
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder),
-               "control_folder": str(tmp_path / "control"), "polling_interval": 0}  # fmt: skip
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "control_folder": str(tmp_path / "control"),
+        "polling_interval": 0,
+    }
     (tmp_path / "control").mkdir()
     queue = Queue("cpu", Exchange("cpu", type="direct"), routing_key="cpu")
     payloads = [{"n": n, "text": "x" * 50_000} for n in range(200)]
     received = []
     url = f"{file_broker.SCHEME}://"
-    with Connection(url, transport_options=options) as producer_side, \
-            Connection(url, transport_options=options) as consumer_side:  # fmt: skip
+    with (
+        Connection(url, transport_options=options) as producer_side,
+        Connection(url, transport_options=options) as consumer_side,
+    ):
         producer = producer_side.Producer()
-        sender = threading.Thread(target=lambda: [
-            producer.publish(p, exchange=queue.exchange, routing_key="cpu", declare=[queue])
-            for p in payloads])  # fmt: skip
+        sender = threading.Thread(
+            target=lambda: [
+                producer.publish(p, exchange=queue.exchange, routing_key="cpu", declare=[queue])
+                for p in payloads
+            ]
+        )
         sender.start()
         simple = consumer_side.SimpleQueue(queue)
         while len(received) < len(payloads):

@@ -45,9 +45,12 @@ def finish(job, status, **fields):
 
 def test_sections_default_and_link_the_steps():
     spec = WorkflowSpec.model_validate(
-        {"kind": "workflow", "train": {"model_path": "models/tiny", "phase": "sft"},
-         "build_datasets": {"output_dir": "data/demo"}}
-    )  # fmt: skip
+        {
+            "kind": "workflow",
+            "train": {"model_path": "models/tiny", "phase": "sft"},
+            "build_datasets": {"output_dir": "data/demo"},
+        }
+    )
     assert spec.steps == ["gpu_smoke", "build_datasets", "train", "validate_reasoning"]
     assert spec.build_datasets.model_path == "models/tiny"  # the tokenizer of the trained model
     assert (spec.train.dapt_dir, spec.train.sft_dir) == ("data/demo/dapt", "data/demo/sft")
@@ -56,8 +59,9 @@ def test_sections_default_and_link_the_steps():
 
     no_lora = WorkflowSpec.model_validate({"kind": "workflow", "train": {"use_lora": False}})
     assert no_lora.validate_reasoning.model_path == "models/fine-tuned"
-    own = WorkflowSpec.model_validate({"kind": "workflow", "validate_reasoning": {
-        "model_path": "models/mine"}})  # fmt: skip
+    own = WorkflowSpec.model_validate(
+        {"kind": "workflow", "validate_reasoning": {"model_path": "models/mine"}}
+    )
     assert own.validate_reasoning.model_path == "models/mine"
 
 
@@ -108,8 +112,13 @@ def test_steps_run_in_order_one_child_at_a_time():
 def test_a_failed_step_stops_the_workflow_and_cancels_the_rest_with_a_reason():
     workflow_id, sent = start()
     smoke = children(workflow_id)[0]
-    error = {"type": "no_gpu", "message": "no GPU", "hint": "check /dev/kfd", "param": None,
-             "stage": "inspect"}  # fmt: skip
+    error = {
+        "type": "no_gpu",
+        "message": "no GPU",
+        "hint": "check /dev/kfd",
+        "param": None,
+        "stage": "inspect",
+    }
     finish(smoke, S.failed, error=error)
     workflow.advance(workflow_id, sent)
 

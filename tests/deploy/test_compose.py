@@ -23,8 +23,12 @@ def nvidia(project, tmp_path_factory) -> dict:
     """The NVIDIA set-up as the README gives it: COMPOSE_FILE appended to the same .env."""
     folder = new_project(tmp_path_factory.mktemp("compose-cuda"))
     (folder / ".env").write_text((project / ".env").read_text())
-    subprocess.run(["bash", "-euc", bash_block(SECTION, "COMPOSE_FILE=")], cwd=folder,
-                   env=compose_env(), check=True)  # fmt: skip
+    subprocess.run(
+        ["bash", "-euc", bash_block(SECTION, "COMPOSE_FILE=")],
+        cwd=folder,
+        env=compose_env(),
+        check=True,
+    )
     return config(folder)["services"]
 
 
@@ -58,8 +62,9 @@ def test_api_port_and_healthcheck(amd):
 def test_gpu_worker_sees_the_amd_gpu_as_the_host_user(amd):
     gpu = amd["worker-gpu"]
     assert {(d["source"], d["target"]) for d in gpu["devices"]} == {
-        ("/dev/kfd", "/dev/kfd"), ("/dev/dri", "/dev/dri")
-    }  # fmt: skip
+        ("/dev/kfd", "/dev/kfd"),
+        ("/dev/dri", "/dev/dri"),
+    }
     assert len(gpu["group_add"]) == 2
     assert gpu["ipc"] == "host"
     assert int(gpu["shm_size"]) >= 8 * 2**30
@@ -71,9 +76,10 @@ def test_gpu_worker_sees_the_amd_gpu_as_the_host_user(amd):
 def test_groups_are_the_host_numbers_from_env_or_the_names(project):
     """The quick start writes VIDEO_GID/RENDER_GID from getent; unset, the names are used."""
     written = dict(
-        line.split("=", 1) for line in (project / ".env").read_text().splitlines()
+        line.split("=", 1)
+        for line in (project / ".env").read_text().splitlines()
         if line and not line.startswith("#")
-    )  # fmt: skip
+    )
     groups = config(project)["services"]["worker-gpu"]["group_add"]
     assert groups == [written["VIDEO_GID"] or "video", written["RENDER_GID"] or "render"]
     folder = new_project(project.parent / "names")

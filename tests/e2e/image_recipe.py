@@ -41,8 +41,13 @@ class Recipe:
         env = self.env(workspace)
         for run in (c for c in self.instructions if c.cmd == "RUN"):
             if not run.value[0].startswith(IMAGE_ONLY):
-                done = subprocess.run(["bash", "-euc", run.value[0]], cwd=self.context, env=env,
-                                      capture_output=True, text=True)  # fmt: skip
+                done = subprocess.run(
+                    ["bash", "-euc", run.value[0]],
+                    cwd=self.context,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                )
                 assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
     def has(self, *modules: str) -> list[str]:

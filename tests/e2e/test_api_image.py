@@ -29,9 +29,12 @@ def test_the_api_image_installs_without_torch_and_serves(
             {"kind": "build_datasets", "model_path": "models/tiny-ministral3"},
             {"kind": "train", "model_path": "models/tiny-ministral3", "max_length": 128},
             {"kind": "validate_reasoning", "model_path": "models/tiny-ministral3"},
-            {"kind": "workflow", "build_datasets": {"model_path": "models/tiny-ministral3"},
-             "train": {"model_path": "models/tiny-ministral3"}},
-        ]  # fmt: skip
+            {
+                "kind": "workflow",
+                "build_datasets": {"model_path": "models/tiny-ministral3"},
+                "train": {"model_path": "models/tiny-ministral3"},
+            },
+        ]
         dry_runs = {}
         for body in bodies:
             response = service.http.post("/jobs", params={"dry_run": "true"}, json=body)

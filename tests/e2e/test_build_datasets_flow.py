@@ -8,9 +8,14 @@ from importlib.resources import files
 from core.pipeline.files import SPLITS
 
 SAMPLE_SPEC = {
-    "kind": "build_datasets", "model_path": "models/tiny-ministral3", "block_size": 256,
-    "stride": 32, "min_chunk_tokens": 64, "min_dapt_chunks": 20, "min_sft_examples": 50,
-}  # fmt: skip
+    "kind": "build_datasets",
+    "model_path": "models/tiny-ministral3",
+    "block_size": 256,
+    "stride": 32,
+    "min_chunk_tokens": 64,
+    "min_dapt_chunks": 20,
+    "min_sft_examples": 50,
+}
 
 
 def _workspace_with_corpus(service, tiny_model):
@@ -39,8 +44,15 @@ def test_sample_corpus_builds_datasets_that_pass_the_contract(redis_service, tin
 
     events = service.events(job["id"])
     stages = [e["stage"] for e in events]
-    for stage in ("manifest", "extract", "normalize", "dedup", "build_dapt", "build_sft",
-                  "validate"):  # fmt: skip
+    for stage in (
+        "manifest",
+        "extract",
+        "normalize",
+        "dedup",
+        "build_dapt",
+        "build_sft",
+        "validate",
+    ):
         assert any(e["stage"] == stage and e["data"] for e in events), stage
     assert stages.index("manifest") < stages.index("validate")
     assert done["progress"]["fraction"] == 1.0

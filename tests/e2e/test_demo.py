@@ -14,8 +14,14 @@ import pytest
 @pytest.mark.timeout(1200)  # about 5 minutes of CPU training, on a shared machine
 def test_the_demo_passes_in_an_empty_folder_and_the_untrained_model_fails(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("C64FT_")}
-    demo = subprocess.run([sys.executable, "-m", "c64ft", "demo"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=1200)  # fmt: skip
+    demo = subprocess.run(
+        [sys.executable, "-m", "c64ft", "demo"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     output = demo.stdout + demo.stderr
     logs = "\n".join(p.read_text() for p in (tmp_path / "data/logs/demo").glob("*.log"))
     assert demo.returncode == 0, output + logs
@@ -23,14 +29,19 @@ def test_the_demo_passes_in_an_empty_folder_and_the_untrained_model_fails(tmp_pa
     assert (tmp_path / "c64_docs/vic_ii.pdf").is_file()  # the sample corpus, copied
 
     database = sqlite3.connect(tmp_path / "data/c64ft.db")
-    (workflow_id, status, result), = database.execute(
-        "SELECT id, status, result FROM job WHERE kind = 'workflow'").fetchall()  # fmt: skip
+    ((workflow_id, status, result),) = database.execute(
+        "SELECT id, status, result FROM job WHERE kind = 'workflow'"
+    ).fetchall()
     assert status == "succeeded"
     children = database.execute(
         "SELECT kind, status FROM job WHERE parent_id = ? ORDER BY created_at", (workflow_id,)
     ).fetchall()
-    assert children == [("gpu_smoke", "succeeded"), ("build_datasets", "succeeded"),
-                        ("train", "succeeded"), ("validate_reasoning", "succeeded")]  # fmt: skip
+    assert children == [
+        ("gpu_smoke", "succeeded"),
+        ("build_datasets", "succeeded"),
+        ("train", "succeeded"),
+        ("validate_reasoning", "succeeded"),
+    ]
     result = json.loads(result)
     assert result["verdict"] == "PASS"
     summary = tmp_path / result["reports"]["reasoning"]
@@ -40,10 +51,24 @@ def test_the_demo_passes_in_an_empty_folder_and_the_untrained_model_fails(tmp_pa
     assert all(rate == 1.0 for rate in report["rates"].values()), report["rates"]
 
     untrained = subprocess.run(
-        [sys.executable, "-m", "c64ft", "run", "validate_reasoning", "--allow-cpu",
-         "--model-path", "models/tiny-ministral3", "--output-dir", "results/untrained"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "c64ft",
+            "run",
+            "validate_reasoning",
+            "--allow-cpu",
+            "--model-path",
+            "models/tiny-ministral3",
+            "--output-dir",
+            "results/untrained",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert untrained.returncode == 1, untrained.stderr
     assert "reasoning_contract_failed" in untrained.stderr
     assert "FAIL" in (tmp_path / "results/untrained/summary.md").read_text()

@@ -8,8 +8,13 @@ from tests.conftest import copy_workspace
 from tests.e2e.service import wait_until
 
 MODEL = "models/tiny-ministral3"
-DATASETS = {"model_path": MODEL, "block_size": 256, "stride": 32, "min_chunk_tokens": 64,
-            "min_dapt_chunks": 20}  # fmt: skip
+DATASETS = {
+    "model_path": MODEL,
+    "block_size": 256,
+    "stride": 32,
+    "min_chunk_tokens": 64,
+    "min_dapt_chunks": 20,
+}
 
 
 def test_validation_of_the_untrained_tiny_model_fails_with_every_file_written(
@@ -47,12 +52,14 @@ def test_a_workflow_whose_dataset_step_fails_stops_there(redis_service, tiny_mod
     service.start_worker("cpu")
     copy_workspace(sample_corpus_dir(), service.workspace / "c64_docs")
     # strict data contract + an unreachable example count: the build runs, then fails its check
-    workflow = service.submit({
-        "kind": "workflow",
-        "gpu_smoke": {"allow_cpu": True, "matrix_size": 64},
-        "build_datasets": {**DATASETS, "min_sft_examples": 1_000_000},
-        "train": {"model_path": MODEL, "allow_cpu": True, "max_steps": 2},
-    })  # fmt: skip
+    workflow = service.submit(
+        {
+            "kind": "workflow",
+            "gpu_smoke": {"allow_cpu": True, "matrix_size": 64},
+            "build_datasets": {**DATASETS, "min_sft_examples": 1_000_000},
+            "train": {"model_path": MODEL, "allow_cpu": True, "max_steps": 2},
+        }
+    )
     done = service.wait(workflow["id"], timeout=120)
     assert done["status"] == "failed", service.logs()
     assert done["error"]["stage"] == "build_datasets"
@@ -64,7 +71,11 @@ def test_a_workflow_whose_dataset_step_fails_stops_there(redis_service, tiny_mod
         assert child["error"]["type"] == "workflow_stopped"
         assert child["error"]["message"] == f"not run: step build_datasets ({build['id']}) failed"
     assert [s["status"] for s in done["result"]["steps"]] == [
-        "succeeded", "failed", "cancelled", "cancelled"]  # fmt: skip
+        "succeeded",
+        "failed",
+        "cancelled",
+        "cancelled",
+    ]
 
 
 def test_cancelling_a_workflow_cancels_its_running_step(redis_service):
@@ -72,15 +83,24 @@ def test_cancelling_a_workflow_cancels_its_running_step(redis_service):
     service.start_worker("gpu")
     (service.workspace / "models/later").mkdir(parents=True)
     (service.workspace / "models/later/config.json").write_text("{}")
-    workflow = service.submit({
-        "kind": "workflow", "steps": ["gpu_smoke", "validate_reasoning"],
-        "gpu_smoke": {"allow_cpu": True, "matrix_size": 64, "burn_in_s": 120},
-        "validate_reasoning": {"model_path": "models/later"},
-    })  # fmt: skip
-    wait_until(lambda: steps(service, service.job(workflow["id"]))[0]["status"] == "running", 60,
-               "the first step to run")  # fmt: skip
-    wait_until(lambda: "gpu_smoke" in (service.job(workflow["id"])["stage"] or ""), 30,
-               "the workflow to show its step's stage")  # fmt: skip
+    workflow = service.submit(
+        {
+            "kind": "workflow",
+            "steps": ["gpu_smoke", "validate_reasoning"],
+            "gpu_smoke": {"allow_cpu": True, "matrix_size": 64, "burn_in_s": 120},
+            "validate_reasoning": {"model_path": "models/later"},
+        }
+    )
+    wait_until(
+        lambda: steps(service, service.job(workflow["id"]))[0]["status"] == "running",
+        60,
+        "the first step to run",
+    )
+    wait_until(
+        lambda: "gpu_smoke" in (service.job(workflow["id"])["stage"] or ""),
+        30,
+        "the workflow to show its step's stage",
+    )
     answer = service.http.post(f"/jobs/{workflow['id']}/cancel")
     assert answer.status_code == 200 and answer.json()["status"] == "cancelling"
     done = service.wait(workflow["id"], timeout=60)

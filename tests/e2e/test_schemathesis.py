@@ -28,12 +28,34 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(tmp_path):
     report = tmp_path / "report.json"
     try:
         run = subprocess.run(
-            [sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "run",
-             f"{service.url}/openapi.json", "--header", f"Authorization: Bearer {TOKEN}",
-             "--checks", "all", "--max-examples", "100", "--seed", "12", "--workers", "2",
-             "--report", "json", "--report-json-path", str(report)],
-            capture_output=True, text=True, timeout=480, cwd=tmp_path,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "schemathesis.cli",
+                "--config-file",
+                str(CONFIG),
+                "run",
+                f"{service.url}/openapi.json",
+                "--header",
+                f"Authorization: Bearer {TOKEN}",
+                "--checks",
+                "all",
+                "--max-examples",
+                "100",
+                "--seed",
+                "12",
+                "--workers",
+                "2",
+                "--report",
+                "json",
+                "--report-json-path",
+                str(report),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=480,
+            cwd=tmp_path,
+        )
     finally:
         service.stop()
     log = (service.workspace / "api.log").read_text(errors="replace")
@@ -46,6 +68,11 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(tmp_path):
     assert "Traceback" not in log
     # Submitting writes only the job database and the embedded broker's queue files.
     assert {p.name for p in service.workspace.iterdir()} == {"api.log", "data"}
-    assert {p.name for p in (service.workspace / "data").iterdir()} <= {"c64ft.db", "c64ft.db-wal",
-        "c64ft.db-shm", "c64ft.db.writelock", "broker"}  # fmt: skip
+    assert {p.name for p in (service.workspace / "data").iterdir()} <= {
+        "c64ft.db",
+        "c64ft.db-wal",
+        "c64ft.db-shm",
+        "c64ft.db.writelock",
+        "broker",
+    }
     print(f"{len(statuses)} requests, {summary['test_cases']['generated']} test cases")

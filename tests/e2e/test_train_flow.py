@@ -5,10 +5,22 @@ from transformers import AutoTokenizer, Mistral3ForConditionalGeneration
 from tests.conftest import copy_workspace
 from tests.e2e.service import wait_until
 
-TINY = {"kind": "train", "model_path": "models/tiny-ministral3", "output_dir": "models/ft",
-        "allow_cpu": True, "max_steps": 6, "batch_size": 4, "grad_accum": 1,
-        "learning_rate": 0.002, "max_length": 512, "gradient_checkpointing": False,
-        "logging_steps": 2, "save_steps": 3, "eval_steps": 3, "warmup_steps": 0}  # fmt: skip
+TINY = {
+    "kind": "train",
+    "model_path": "models/tiny-ministral3",
+    "output_dir": "models/ft",
+    "allow_cpu": True,
+    "max_steps": 6,
+    "batch_size": 4,
+    "grad_accum": 1,
+    "learning_rate": 0.002,
+    "max_length": 512,
+    "gradient_checkpointing": False,
+    "logging_steps": 2,
+    "save_steps": 3,
+    "eval_steps": 3,
+    "warmup_steps": 0,
+}
 
 
 def test_both_phases_with_lora_end_to_end(redis_service, sample_workspace):
@@ -37,8 +49,15 @@ def test_both_phases_with_lora_end_to_end(redis_service, sample_workspace):
     assert stages.index("dapt") < stages.index("sft") < stages.index("merge")
 
     # A new job can start from one of this job's checkpoints.
-    again = service.submit({**TINY, "phase": "dapt", "output_dir": "models/ft2",
-                            "from_checkpoint": f"{job['id']}:3", "max_steps": 4})  # fmt: skip
+    again = service.submit(
+        {
+            **TINY,
+            "phase": "dapt",
+            "output_dir": "models/ft2",
+            "from_checkpoint": f"{job['id']}:3",
+            "max_steps": 4,
+        }
+    )
     resumed = service.wait(again["id"], timeout=120)
     assert resumed["status"] == "succeeded", resumed["error"]
     assert resumed["result"]["phases"]["dapt"]["resumed_from"].endswith("ft-dapt/checkpoint-3")
@@ -49,8 +68,11 @@ def test_cancel_mid_run_saves_a_checkpoint(redis_service, sample_workspace):
     copy_workspace(sample_workspace, service.workspace)
     service.start_worker("gpu")
     job = service.submit({**TINY, "phase": "dapt", "max_steps": 5000, "save_steps": 10_000})
-    wait_until(lambda: (service.job(job["id"])["progress"]["step"] or 0) >= 2, 120,
-               "training to make progress")  # fmt: skip
+    wait_until(
+        lambda: (service.job(job["id"])["progress"]["step"] or 0) >= 2,
+        120,
+        "training to make progress",
+    )
     assert service.http.post(f"/jobs/{job['id']}/cancel").status_code == 200
     done = service.wait(job["id"], timeout=60)
     assert done["status"] == "cancelled", service.logs()

@@ -93,8 +93,12 @@ def test_a_second_up_on_a_busy_port_names_the_holder(running_up, tmp_path):
     api = next(p for p in descendants if "serve" in p.cmdline())
     second = subprocess.run(
         [sys.executable, "-m", "c64ft", "up", "--port", str(port)],
-        cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert second.returncode == 2
     assert f"port {port} on 127.0.0.1 is already in use by pid {api.pid} (" in second.stderr
     assert "c64ft serve" in second.stderr and "c64ft up --port " in second.stderr

@@ -26,29 +26,73 @@ def test_the_worker_image_keeps_its_torch_and_runs_the_steps(
     # lines check that pip left it as it was.
     recipe.build(workspace, before=["torch==2.13.0"])
     assert recipe.has("torch", "transformers", "peft", "trl", "datasketch") == [
-        "torch", "transformers", "peft", "trl", "datasketch"
-    ]  # fmt: skip
+        "torch",
+        "transformers",
+        "peft",
+        "trl",
+        "datasketch",
+    ]
 
     env = recipe.env(workspace) | {"C64FT_ALLOWED_BASE_MODELS": json.dumps([TINY])}
 
     def c64ft_run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([recipe.python, "-m", "c64ft", "run", *args], cwd=workspace,
-                              env=env, capture_output=True, text=True, timeout=600)  # fmt: skip
+        return subprocess.run(
+            [recipe.python, "-m", "c64ft", "run", *args],
+            cwd=workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
 
     steps = [
         ("gpu_smoke", "--allow-cpu"),
-        ("build_datasets", "--model-path", TINY, "--block-size", "256", "--stride", "32",
-         "--min-chunk-tokens", "64", "--min-dapt-chunks", "20"),
-        ("train", "--model-path", TINY, "--phase", "sft", "--max-steps", "2", "--allow-cpu",
-         "--batch-size", "2", "--grad-accum", "1", "--max-length", "256"),
-    ]  # fmt: skip
+        (
+            "build_datasets",
+            "--model-path",
+            TINY,
+            "--block-size",
+            "256",
+            "--stride",
+            "32",
+            "--min-chunk-tokens",
+            "64",
+            "--min-dapt-chunks",
+            "20",
+        ),
+        (
+            "train",
+            "--model-path",
+            TINY,
+            "--phase",
+            "sft",
+            "--max-steps",
+            "2",
+            "--allow-cpu",
+            "--batch-size",
+            "2",
+            "--grad-accum",
+            "1",
+            "--max-length",
+            "256",
+        ),
+    ]
     for step in steps:
         done = c64ft_run(*step)
         assert done.returncode == 0, (step[0], done.stderr[-3000:])
     # Two steps do not teach the THINK format: validation runs, reports and says FAIL (exit 1).
-    done = c64ft_run("validate_reasoning", "--model-path", "models/fine-tuned-merged",
-                     "--allow-cpu", "--seeds", "[11]", "--max-new-tokens", "16",
-                     "--output-dir", "results/reasoning_validation/image")  # fmt: skip
+    done = c64ft_run(
+        "validate_reasoning",
+        "--model-path",
+        "models/fine-tuned-merged",
+        "--allow-cpu",
+        "--seeds",
+        "[11]",
+        "--max-new-tokens",
+        "16",
+        "--output-dir",
+        "results/reasoning_validation/image",
+    )
     assert done.returncode == 1 and "FAIL" in done.stdout + done.stderr, done.stderr[-3000:]
     report = workspace / "results/reasoning_validation/image/report.json"
     assert json.loads(report.read_text())["verdict"] == "FAIL"

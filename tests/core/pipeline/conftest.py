@@ -12,8 +12,14 @@ from core.specs.build_datasets import BuildDatasetsSpec
 from tests.core.pipeline.corpus import SUBJECTS, technical_page, write_html, write_pdf
 from tests.recording import RecordingContext
 
-SMALL = {"block_size": 64, "stride": 8, "min_chunk_tokens": 16, "min_dapt_chunks": 1,
-         "min_sft_examples": 1, "model_path": "models/tiny"}  # fmt: skip
+SMALL = {
+    "block_size": 64,
+    "stride": 8,
+    "min_chunk_tokens": 16,
+    "min_dapt_chunks": 1,
+    "min_sft_examples": 1,
+    "model_path": "models/tiny",
+}
 
 
 def build(
@@ -38,8 +44,11 @@ def plain_corpus(source: Path, documents: int = 5, pages: int = 6, seed: int = 0
     for d in range(documents):
         texts = [f"Part {d}.{p}: {SUBJECTS[p]}\n{technical_page(rng)}" for p in range(pages)]
         write_pdf(source / f"manual{d}.pdf", texts, header=f"C64 Notes, volume {d}")
-    write_html(source / "notes.html", "SID notes",
-               {"Voices": technical_page(rng), "Filter": technical_page(rng)})  # fmt: skip
+    write_html(
+        source / "notes.html",
+        "SID notes",
+        {"Voices": technical_page(rng), "Filter": technical_page(rng)},
+    )
 
 
 BEFORE_SFT = ["manifest", "extract", "normalize", "dedup", "build_dapt"]

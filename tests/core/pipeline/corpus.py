@@ -7,18 +7,58 @@ from pathlib import Path
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 
-SUBJECTS = ["The VIC-II chip", "The SID voice", "A CIA timer", "The KERNAL routine",
-            "The raster interrupt", "Sprite zero", "The border colour", "The filter cutoff",
-            "The keyboard matrix", "The processor port", "Colour RAM",
-            "The screen memory"]  # fmt: skip
-VERBS = ["reads", "writes", "controls", "selects", "latches", "enables", "clears", "shifts",
-         "masks", "triggers", "stores", "compares"]  # fmt: skip
-OBJECTS = ["the low byte", "bit seven", "the envelope", "the bank", "the pointer",
-           "the counter", "the vector", "the character set", "the attack rate",
-           "the data direction", "the scan line", "the pulse width"]  # fmt: skip
-TAILS = ["before the next frame", "when the program starts", "during the interrupt",
-         "after a reset", "on every cycle", "from BASIC with POKE", "in machine language",
-         "while the screen is blanked"]  # fmt: skip
+SUBJECTS = [
+    "The VIC-II chip",
+    "The SID voice",
+    "A CIA timer",
+    "The KERNAL routine",
+    "The raster interrupt",
+    "Sprite zero",
+    "The border colour",
+    "The filter cutoff",
+    "The keyboard matrix",
+    "The processor port",
+    "Colour RAM",
+    "The screen memory",
+]
+VERBS = [
+    "reads",
+    "writes",
+    "controls",
+    "selects",
+    "latches",
+    "enables",
+    "clears",
+    "shifts",
+    "masks",
+    "triggers",
+    "stores",
+    "compares",
+]
+OBJECTS = [
+    "the low byte",
+    "bit seven",
+    "the envelope",
+    "the bank",
+    "the pointer",
+    "the counter",
+    "the vector",
+    "the character set",
+    "the attack rate",
+    "the data direction",
+    "the scan line",
+    "the pulse width",
+]
+TAILS = [
+    "before the next frame",
+    "when the program starts",
+    "during the interrupt",
+    "after a reset",
+    "on every cycle",
+    "from BASIC with POKE",
+    "in machine language",
+    "while the screen is blanked",
+]
 
 
 def technical_page(rng: random.Random, sentences: int = 14) -> str:

@@ -14,8 +14,10 @@ PROCESSED = "data/processed"
 def test_each_folder_records_the_build_that_made_it(workspace):
     plain_corpus(workspace / "c64_docs", documents=3, pages=2)
     build(workspace, run_id="job-1")
-    markers = {name: json.loads((workspace / PROCESSED / name / MARKER).read_text())
-               for name in ("dapt", "sft")}  # fmt: skip
+    markers = {
+        name: json.loads((workspace / PROCESSED / name / MARKER).read_text())
+        for name in ("dapt", "sft")
+    }
     assert markers["dapt"]["run_id"] == markers["sft"]["run_id"] == "job-1"
     assert (markers["dapt"]["stage"], markers["sft"]["stage"]) == ("build_dapt", "build_sft")
     assert markers["dapt"]["pages_sha256"] == markers["sft"]["pages_sha256"]

@@ -8,8 +8,13 @@ from tests.core.pipeline.corpus import technical_page, write_pdf
 
 
 def _page(text: str, doc: str, number: int, quality: float = 0.9) -> dict:
-    return {"doc_id": doc, "source_file": f"{doc}.pdf", "page_number": number, "text": text,
-            "quality": quality}  # fmt: skip
+    return {
+        "doc_id": doc,
+        "source_file": f"{doc}.pdf",
+        "page_number": number,
+        "text": text,
+        "quality": quality,
+    }
 
 
 def test_keeps_the_best_copy_of_each_duplicate_group():
@@ -52,9 +57,11 @@ def test_planted_exact_and_near_duplicates_are_all_removed_and_nothing_else(work
     duplicates = pq.read_table(workspace / "data/processed/duplicates.parquet").to_pylist()
     found = {
         (d["source_file"], d["page_number"]): (
-            d["duplicate_of_source_file"], d["duplicate_of_page_number"])
+            d["duplicate_of_source_file"],
+            d["duplicate_of_page_number"],
+        )
         for d in duplicates
-    }  # fmt: skip
+    }
     # Each planted pair loses exactly one copy; no other page is touched.
     pairs = {frozenset([a, b]) for a, b in planted.items()}
     assert {frozenset([a, b]) for a, b in found.items()} == pairs

@@ -24,12 +24,19 @@ def _pages(workspace):
 def test_pdf_pages_and_html_sections_with_quality(workspace):
     rng = random.Random(1)
     write_pdf(workspace / "c64_docs/a.pdf", [technical_page(rng), technical_page(rng)])
-    write_html(workspace / "c64_docs/sub/b.html", "Kernal notes",
-               {"CHROUT": technical_page(rng), "GETIN": technical_page(rng)})  # fmt: skip
+    write_html(
+        workspace / "c64_docs/sub/b.html",
+        "Kernal notes",
+        {"CHROUT": technical_page(rng), "GETIN": technical_page(rng)},
+    )
     result, _ = build(workspace, stages=EXTRACT)
     pages = _pages(workspace)
     assert [(p["source_file"], p["page_number"]) for p in pages] == [
-        ("a.pdf", 1), ("a.pdf", 2), ("sub/b.html", 1), ("sub/b.html", 2)]  # fmt: skip
+        ("a.pdf", 1),
+        ("a.pdf", 2),
+        ("sub/b.html", 1),
+        ("sub/b.html", 2),
+    ]
     html = [p for p in pages if p["method"] == "html"]
     assert html[0]["title"] == "Kernal notes" and "Home | Index" not in html[0]["text"]
     assert html[0]["text"].startswith("Kernal notes\nCHROUT\n")  # the h1 joins its section
@@ -59,8 +66,10 @@ def test_missing_ocrmypdf_is_a_warning_and_a_count(workspace, monkeypatch):
     result, ctx = build(workspace, stages=EXTRACT)
     counts = result["stages"]["extract"]
     assert counts["ocr_available"] is False and counts["pages_without_ocr"] == 1
-    assert any(level == "warning" and "ocrmypdf is not installed" in message
-               for _, level, message, _ in ctx.events)  # fmt: skip
+    assert any(
+        level == "warning" and "ocrmypdf is not installed" in message
+        for _, level, message, _ in ctx.events
+    )
 
 
 def test_no_ocr_when_not_asked(workspace):
@@ -97,10 +106,15 @@ def test_manifest_lists_files_with_size_and_sha256(workspace):
     (workspace / "c64_docs/readme.txt").write_text("not a manual")
     build(workspace, stages=["manifest"])
     rows = pq.read_table(workspace / "data/interim/manifest.parquet").to_pylist()
-    assert rows == [{
-        "doc_id": rows[0]["doc_id"], "source_file": "a.pdf", "format": "pdf",
-        "size_bytes": path.stat().st_size, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-    }]  # fmt: skip
+    assert rows == [
+        {
+            "doc_id": rows[0]["doc_id"],
+            "source_file": "a.pdf",
+            "format": "pdf",
+            "size_bytes": path.stat().st_size,
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        }
+    ]
     build(workspace, stages=["manifest"])
     again = pq.read_table(workspace / "data/interim/manifest.parquet").to_pylist()
     assert again[0]["doc_id"] == rows[0]["doc_id"]

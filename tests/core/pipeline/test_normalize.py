@@ -7,9 +7,13 @@ def test_clean_text_keeps_case_and_c64_symbols():
 
 
 def test_repeated_headers_and_footers_are_removed_from_one_document():
-    bodies = ["Sprites\nEnable them at $D015.", "Scrolling\nSet $D016 bits 0-2.",
-              "Colours\nThe border is at $D020.", "Raster\nCompare with $D012.",
-              "Banks\nSelect one at $DD00."]  # fmt: skip
+    bodies = [
+        "Sprites\nEnable them at $D015.",
+        "Scrolling\nSet $D016 bits 0-2.",
+        "Colours\nThe border is at $D020.",
+        "Raster\nCompare with $D012.",
+        "Banks\nSelect one at $DD00.",
+    ]
     pages = [f"C64 Technical Notes - VIC-II\n{body}\nPage {n}" for n, body in enumerate(bodies)]
     cleaned, removed = strip_repeated_lines(pages)
     assert removed == 10

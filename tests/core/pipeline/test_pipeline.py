@@ -38,8 +38,9 @@ def test_contract_fails_a_strict_job_and_only_warns_otherwise(workspace):
     report = json.loads((workspace / "data/processed/validation_report.json").read_text())
     assert report["warnings"] == failure.value.result["warnings"]
 
-    result, _ = build(workspace, stages=["validate"], min_sft_examples=10_000,
-                      strict_thinking_contract=False)  # fmt: skip
+    result, _ = build(
+        workspace, stages=["validate"], min_sft_examples=10_000, strict_thinking_contract=False
+    )
     assert result["ok"] is False and len(result["warnings"]) == 1
 
 
@@ -62,8 +63,12 @@ def test_broken_think_lines_fail_the_contract(workspace):
 def test_a_later_stage_reruns_alone_and_a_missing_input_is_named(workspace):
     plain_corpus(workspace / "c64_docs", documents=3, pages=2)
     build(workspace)
-    result, _ = build(workspace, stages=["build_sft", "validate"], max_examples_per_page=1,
-                      strict_thinking_contract=False)  # fmt: skip
+    result, _ = build(
+        workspace,
+        stages=["build_sft", "validate"],
+        max_examples_per_page=1,
+        strict_thinking_contract=False,
+    )
     assert result["checks"]["sft_examples"]["total"] == result["checks"]["dedup_pages"]
     assert result["warnings"] == ["multi-turn share 0.0000 < 0.15"]  # one example per page
     with pytest.raises(JobFailure) as failure:
@@ -109,10 +114,15 @@ def test_cancel_stops_at_a_stage_boundary(workspace):
 
 @pytest.mark.parametrize(
     ("field", "value", "reason"),
-    [("source_dir", "/etc", "relative"), ("output_dir", "data/../../x", "'..'"),
-     ("stages", ["dedup", "extract"], "pipeline order"), ("stride", 4096, "smaller than"),
-     ("stages", ["validate", "validate"], "distinct"), ("ocr_language", "eng;rm", "pattern")],
-)  # fmt: skip
+    [
+        ("source_dir", "/etc", "relative"),
+        ("output_dir", "data/../../x", "'..'"),
+        ("stages", ["dedup", "extract"], "pipeline order"),
+        ("stride", 4096, "smaller than"),
+        ("stages", ["validate", "validate"], "distinct"),
+        ("ocr_language", "eng;rm", "pattern"),
+    ],
+)
 def test_bad_specs_are_refused_with_the_field(field, value, reason):
     from pydantic import ValidationError
 

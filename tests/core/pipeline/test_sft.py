@@ -9,8 +9,10 @@ from tests.core.pipeline.conftest import build
 from tests.core.pipeline.corpus import technical_page, write_pdf
 
 TOC = "Contents\n" + "\n".join(f"Chapter {i} The SID chip ........ {i * 7}" for i in range(1, 12))
-LEGAL = ("Copyright 2026 the c64ft authors. All rights reserved. This booklet may be copied "
-         "for personal use. Commodore 64 is a trademark of its owner. " * 2)  # fmt: skip
+LEGAL = (
+    "Copyright 2026 the c64ft authors. All rights reserved. This booklet may be copied "
+    "for personal use. Commodore 64 is a trademark of its owner. " * 2
+)
 INDEX_WORDS = ["Border", "Sprite", "Filter", "Timer", "Voice", "Raster"] * 3
 INDEX = "\n".join(f"{w} register, {i}, {i + 3}, {i + 9}" for i, w in enumerate(INDEX_WORDS))
 
@@ -24,8 +26,13 @@ def test_non_technical_pages_are_skipped():
 
 
 def test_a_page_gives_explain_address_map_and_two_turn_examples(tmp_path):
-    page = {"doc_id": "doc-x", "source_file": "x.pdf", "page_number": 3, "title": "X",
-            "text": "Raster interrupts\n" + technical_page(random.Random(1))}  # fmt: skip
+    page = {
+        "doc_id": "doc-x",
+        "source_file": "x.pdf",
+        "page_number": 3,
+        "title": "X",
+        "text": "Raster interrupts\n" + technical_page(random.Random(1)),
+    }
     system = system_prompt(tmp_path)
     examples = examples_for_page(page, system, "train", limit=3)
     assert [e["id"] for e in examples] == [
@@ -75,20 +82,30 @@ def test_jsonl_examples_skip_front_matter(workspace):
     assert counts["pages_skipped"] == {"legal_notice": 1, "table_of_contents": 1}
     assert counts["pages_used"] == 3
     sft = workspace / "data/processed/sft"
-    rows = [json.loads(line) for split in ("train", "validation", "test")
-            for line in (sft / f"{split}.jsonl").read_text().splitlines()]  # fmt: skip
+    rows = [
+        json.loads(line)
+        for split in ("train", "validation", "test")
+        for line in (sft / f"{split}.jsonl").read_text().splitlines()
+    ]
     assert len(rows) == counts["sft_examples"]["total"] == 9
     assert all(set(r) == {"id", "doc_id", "messages", "source_refs", "split"} for r in rows)
     assert all(r["source_refs"][0]["page_number"] >= 3 for r in rows)
 
 
 def test_answers_are_cut_at_a_sentence_or_address_within_answer_chars(tmp_path):
-    page = {"doc_id": "doc-x", "source_file": "x.pdf", "page_number": 3, "title": "X",
-            "text": "Raster interrupts\n" + technical_page(random.Random(1))}  # fmt: skip
+    page = {
+        "doc_id": "doc-x",
+        "source_file": "x.pdf",
+        "page_number": 3,
+        "title": "X",
+        "text": "Raster interrupts\n" + technical_page(random.Random(1)),
+    }
     full = examples_for_page(page, "system", "train", limit=3)
     short = examples_for_page(page, "system", "train", limit=3, chars=200)
-    answers = [[think_shape(m["content"]).answer for m in example["messages"][2::2]]
-               for example in (full[0], short[0], full[1], short[1])]  # fmt: skip
+    answers = [
+        [think_shape(m["content"]).answer for m in example["messages"][2::2]]
+        for example in (full[0], short[0], full[1], short[1])
+    ]
     (explain,), (explain_short,), (addresses,), (addresses_short,) = answers
     assert explain.startswith(explain_short) and len(explain_short) <= 200 < len(explain)
     heading, *lines = addresses_short.split("\n")
@@ -98,17 +115,28 @@ def test_answers_are_cut_at_a_sentence_or_address_within_answer_chars(tmp_path):
 
 
 def test_phrasings_word_each_example_again_with_the_same_answer():
-    page = {"doc_id": "doc-x", "source_file": "x.pdf", "page_number": 3, "title": "X",
-            "text": "Raster interrupts\n" + technical_page(random.Random(1))}  # fmt: skip
+    page = {
+        "doc_id": "doc-x",
+        "source_file": "x.pdf",
+        "page_number": 3,
+        "title": "X",
+        "text": "Raster interrupts\n" + technical_page(random.Random(1)),
+    }
     once = examples_for_page(page, "system", "train", limit=2)
     thrice = examples_for_page(page, "system", "train", limit=2, phrasings=3)
     assert [e["id"] for e in thrice] == [
-        "doc-x-p0003-explain", "doc-x-p0003-explain-v1", "doc-x-p0003-explain-v2",
-        "doc-x-p0003-address_map", "doc-x-p0003-address_map-v1", "doc-x-p0003-address_map-v2",
-    ]  # fmt: skip
+        "doc-x-p0003-explain",
+        "doc-x-p0003-explain-v1",
+        "doc-x-p0003-explain-v2",
+        "doc-x-p0003-address_map",
+        "doc-x-p0003-address_map-v1",
+        "doc-x-p0003-address_map-v2",
+    ]
     assert [thrice[0], thrice[3]] == once  # the first wording is the one without phrasings
     explains = thrice[:3]
     answers = {think_shape(e["messages"][2]["content"]).answer for e in explains}
-    wordings = {(e["messages"][1]["content"], think_shape(e["messages"][2]["content"]).trace)
-                for e in explains}  # fmt: skip
+    wordings = {
+        (e["messages"][1]["content"], think_shape(e["messages"][2]["content"]).trace)
+        for e in explains
+    }
     assert len(answers) == 1 and len(wordings) == 3

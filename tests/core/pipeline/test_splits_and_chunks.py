@@ -31,18 +31,29 @@ def test_splits_are_stable_for_a_seed_and_cover_every_split():
 @pytest.fixture
 def built(workspace):
     plain_corpus(workspace / "c64_docs", documents=10, pages=4)
-    result, ctx = build(workspace, stages=["manifest", "extract", "normalize", "dedup",
-                                           "build_dapt", "build_sft"])  # fmt: skip
+    result, ctx = build(
+        workspace, stages=["manifest", "extract", "normalize", "dedup", "build_dapt", "build_sft"]
+    )
     return workspace, result
 
 
 def test_dapt_and_sft_splits_are_document_disjoint_and_agree(built):
     workspace, _ = built
-    dapt = {s: set(pq.read_table(workspace / f"data/processed/dapt/{s}.parquet")
-                   .column("doc_id").to_pylist()) for s in SPLITS}  # fmt: skip
-    sft = {s: {json.loads(line)["doc_id"] for line in
-               (workspace / f"data/processed/sft/{s}.jsonl").read_text().splitlines()}
-           for s in SPLITS}  # fmt: skip
+    dapt = {
+        s: set(
+            pq.read_table(workspace / f"data/processed/dapt/{s}.parquet")
+            .column("doc_id")
+            .to_pylist()
+        )
+        for s in SPLITS
+    }
+    sft = {
+        s: {
+            json.loads(line)["doc_id"]
+            for line in (workspace / f"data/processed/sft/{s}.jsonl").read_text().splitlines()
+        }
+        for s in SPLITS
+    }
     for a in SPLITS:
         assert dapt[a] and sft[a]
         for b in SPLITS:
@@ -71,8 +82,9 @@ def test_chunks_overlap_by_exactly_stride_tokens(built):
         shared = ids[after["token_start"] : before["token_start"] + before["token_count"]]
         assert len(shared) == 8
     assert mine[-1]["token_count"] >= 16
-    assert {"id", "doc_id", "source_file", "page_start", "page_end", "text",
-            "token_count"} <= set(mine[0])  # fmt: skip
+    assert {"id", "doc_id", "source_file", "page_start", "page_end", "text", "token_count"} <= set(
+        mine[0]
+    )
     assert mine[0]["page_start"] == 1 and mine[-1]["page_end"] >= mine[0]["page_end"]
 
 

@@ -14,8 +14,13 @@ from core.specs import ValidateReasoningSpec
 from tests.conftest import copy_workspace
 from tests.recording import RecordingContext
 
-BASE = {"kind": "validate_reasoning", "model_path": "models/tiny-ministral3", "allow_cpu": True,
-        "max_new_tokens": 8, "output_dir": "results/check"}  # fmt: skip
+BASE = {
+    "kind": "validate_reasoning",
+    "model_path": "models/tiny-ministral3",
+    "allow_cpu": True,
+    "max_new_tokens": 8,
+    "output_dir": "results/check",
+}
 
 
 @pytest.fixture
@@ -47,13 +52,24 @@ def test_the_untrained_model_fails_the_contract_with_every_file_written(workspac
     assert json.loads((out / "report.json").read_text()) == report
     rows = list(csv.DictReader((out / "metrics.csv").open()))
     assert [(r["run_type"], r["prompt_id"], r["seed"]) for r in rows] == [
-        ("single", "vic_ii_border", "11"), ("multi_turn", "sid_voice_volume", "11"),
-        ("single", "vic_ii_border", "22"), ("multi_turn", "sid_voice_volume", "22"),
-        ("single", "vic_ii_border", "33"), ("multi_turn", "sid_voice_volume", "33"),
-    ]  # fmt: skip
-    assert list(rows[0]) == ["run_type", "prompt_id", "seed", "think_open_count",
-                             "think_close_count", "has_think_tag", "balanced_think_tags",
-                             "has_final_after_think", "multi_turn_retained"]  # fmt: skip
+        ("single", "vic_ii_border", "11"),
+        ("multi_turn", "sid_voice_volume", "11"),
+        ("single", "vic_ii_border", "22"),
+        ("multi_turn", "sid_voice_volume", "22"),
+        ("single", "vic_ii_border", "33"),
+        ("multi_turn", "sid_voice_volume", "33"),
+    ]
+    assert list(rows[0]) == [
+        "run_type",
+        "prompt_id",
+        "seed",
+        "think_open_count",
+        "think_close_count",
+        "has_think_tag",
+        "balanced_think_tags",
+        "has_final_after_think",
+        "multi_turn_retained",
+    ]
     summary = (out / "summary.md").read_text()
     assert summary.startswith("# Reasoning validation: FAIL")
     assert "| think_tag_rate | 0.0 | 0.95 | **FAIL** |" in summary
@@ -99,8 +115,15 @@ def test_replies_are_cut_where_the_context_window_is_full(workspace):
 
 @pytest.mark.slow  # generates with the tiny model
 def test_thresholds_decide_the_verdict(workspace):
-    zero = {name: 0.0 for name in ("think_tag_rate", "balanced_rate", "final_answer_rate",
-                                   "multi_turn_retained_rate")}  # fmt: skip
+    zero = {
+        name: 0.0
+        for name in (
+            "think_tag_rate",
+            "balanced_rate",
+            "final_answer_rate",
+            "multi_turn_retained_rate",
+        )
+    }
     report, ctx = validate(workspace, thresholds=zero, seeds=[3])
     assert report["verdict"] == "PASS" and report["thresholds"] == zero
     assert ctx.fractions[-1] == 1.0 and ctx.events[-1][2].startswith("PASS")

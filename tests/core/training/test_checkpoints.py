@@ -55,9 +55,15 @@ def empty_optimizer(folder):
 
 @pytest.mark.parametrize(
     "damage",
-    [empty_folder, zero_byte_config, no_trainer_state, cut_short_state, cut_short_weights,
-     empty_optimizer],
-)  # fmt: skip
+    [
+        empty_folder,
+        zero_byte_config,
+        no_trainer_state,
+        cut_short_state,
+        cut_short_weights,
+        empty_optimizer,
+    ],
+)
 def test_a_checkpoint_cut_short_is_incomplete(tmp_path, damage):
     folder = complete_checkpoint(tmp_path / "checkpoint-4", 4)
     assert problem(folder) is None
@@ -105,11 +111,11 @@ def test_from_checkpoint_refuses_an_incomplete_checkpoint(workspace):
     earlier = store.create_job(spec=TrainSpec.model_validate(TINY))
     complete_checkpoint(workspace / "models/ft-dapt/checkpoint-2", 2)
     no_trainer_state(workspace / "models/ft-dapt/checkpoint-2")
-    journal.add_checkpoint(earlier.id, phase="dapt", step=2, path="models/ft-dapt/checkpoint-2",
-                           metrics=None)  # fmt: skip
+    journal.add_checkpoint(
+        earlier.id, phase="dapt", step=2, path="models/ft-dapt/checkpoint-2", metrics=None
+    )
     with pytest.raises(JobFailure) as failure:
-        train(workspace, phase="dapt", output_dir="models/other",
-              from_checkpoint=f"{earlier.id}:2")  # fmt: skip
+        train(workspace, phase="dapt", output_dir="models/other", from_checkpoint=f"{earlier.id}:2")
     assert failure.value.type == "checkpoint_incomplete"
     assert failure.value.param == "from_checkpoint"
     assert "trainer_state.json" in failure.value.message

@@ -13,9 +13,16 @@ from tests.core.pipeline.conftest import build_mixed_pair
 from tests.recording import RecordingContext
 
 PROCESSED = "data/processed"
-SPEC = {"kind": "train", "model_path": "models/tiny", "output_dir": "models/ft",
-        "allow_cpu": True, "max_steps": 1, "batch_size": 2, "grad_accum": 1,
-        "max_length": 128}  # fmt: skip
+SPEC = {
+    "kind": "train",
+    "model_path": "models/tiny",
+    "output_dir": "models/ft",
+    "allow_cpu": True,
+    "max_steps": 1,
+    "batch_size": 2,
+    "grad_accum": 1,
+    "max_length": 128,
+}
 
 
 @pytest.fixture

@@ -26,8 +26,11 @@ def workspace(sample_workspace, tmp_path):
 
 def tree(folder):
     """Every file under `folder` with its checksum."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_a_finished_full_fine_tune_run_again_is_kept_byte_identical(workspace):

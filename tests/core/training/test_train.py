@@ -13,10 +13,22 @@ from tests.recording import RecordingContext
 
 pytestmark = pytest.mark.slow  # trains the tiny model
 
-TINY = {"kind": "train", "model_path": "models/tiny-ministral3", "output_dir": "models/ft",
-        "allow_cpu": True, "max_steps": 6, "batch_size": 4, "grad_accum": 1,
-        "learning_rate": 0.002, "max_length": 512, "gradient_checkpointing": False,
-        "logging_steps": 2, "save_steps": 3, "eval_steps": 3, "warmup_steps": 0}  # fmt: skip
+TINY = {
+    "kind": "train",
+    "model_path": "models/tiny-ministral3",
+    "output_dir": "models/ft",
+    "allow_cpu": True,
+    "max_steps": 6,
+    "batch_size": 4,
+    "grad_accum": 1,
+    "learning_rate": 0.002,
+    "max_length": 512,
+    "gradient_checkpointing": False,
+    "logging_steps": 2,
+    "save_steps": 3,
+    "eval_steps": 3,
+    "warmup_steps": 0,
+}
 
 
 @pytest.fixture
@@ -31,8 +43,11 @@ def train(workspace, ctx=None, **fields):
 
 def test_both_phases_write_adapters_checkpoints_metrics_and_a_merged_model(workspace):
     result, ctx = train(workspace)
-    assert result["artifacts"] == {"dapt_adapter": "models/ft-dapt", "sft_adapter": "models/ft",
-                                   "merged_model": "models/ft-merged"}  # fmt: skip
+    assert result["artifacts"] == {
+        "dapt_adapter": "models/ft-dapt",
+        "sft_adapter": "models/ft",
+        "merged_model": "models/ft-merged",
+    }
     for phase in ("dapt", "sft"):
         figures = result["phases"][phase]
         assert figures["steps"] == 6 and figures["final_train_loss"] > 0
@@ -43,10 +58,12 @@ def test_both_phases_write_adapters_checkpoints_metrics_and_a_merged_model(works
         assert all(p["learning_rate"] is not None and p["grad_norm"] is not None for p in points)
     assert (workspace / "models/ft-dapt/adapter_model.safetensors").is_file()
     assert (workspace / "models/ft/checkpoint-6").is_dir()
-    assert set(result["datasets"]) == {"data/processed/dapt/train.parquet",
-                                       "data/processed/dapt/validation.parquet",
-                                       "data/processed/sft/train.jsonl",
-                                       "data/processed/sft/validation.jsonl"}  # fmt: skip
+    assert set(result["datasets"]) == {
+        "data/processed/dapt/train.parquet",
+        "data/processed/dapt/validation.parquet",
+        "data/processed/sft/train.jsonl",
+        "data/processed/sft/validation.jsonl",
+    }
     assert set(result["versions"]) == {"torch", "transformers", "peft", "trl"}
     assert ctx.fractions == sorted(ctx.fractions)
 
@@ -67,13 +84,20 @@ def test_both_phases_write_adapters_checkpoints_metrics_and_a_merged_model(works
 
 def test_a_template_without_generation_blocks_is_refused_under_strict(workspace):
     (workspace / "plain.jinja").write_text(
-        "{% for m in messages %}{{ m.content }}{{ eos_token }}{% endfor %}")  # fmt: skip
+        "{% for m in messages %}{{ m.content }}{{ eos_token }}{% endfor %}"
+    )
     with pytest.raises(JobFailure) as failure:
         train(workspace, phase="sft", chat_template_path="plain.jinja")
     assert failure.value.type == "chat_template_invalid"
     assert failure.value.param == "chat_template_path"
-    result, ctx = train(workspace, phase="sft", chat_template_path="plain.jinja", max_steps=2,
-                        strict_assistant_only_loss=False, merge_adapter=False)  # fmt: skip
+    result, ctx = train(
+        workspace,
+        phase="sft",
+        chat_template_path="plain.jinja",
+        max_steps=2,
+        strict_assistant_only_loss=False,
+        merge_adapter=False,
+    )
     assert result["phases"]["sft"]["steps"] == 2
     assert any("no generation blocks" in message for _, _, message, _ in ctx.events)
 
