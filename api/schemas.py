@@ -6,7 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from core.jobs.models import Job, JobCheckpoint, JobEvent, JobMetric, JobStatus, utcnow
-from core.preflight import Check
+from core.kinds.base import Check
 
 
 class Progress(BaseModel):

@@ -29,8 +29,8 @@ from fpdf import FPDF
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from c64ft.console import ConsoleContext  # noqa: E402
-from core.runners.build_datasets import run  # noqa: E402
-from core.specs.build_datasets import STAGES, BuildDatasetsSpec  # noqa: E402
+from core.kinds.build_datasets.runner import run  # noqa: E402
+from core.kinds.build_datasets.spec import STAGES, BuildDatasetsSpec  # noqa: E402
 from core.tiny_model import build_tokenizer  # noqa: E402
 
 PAGES_PER_PDF = 50

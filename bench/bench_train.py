@@ -51,9 +51,9 @@ SETTINGS = {
 def make_workspace() -> Path:
     """The tiny model, the sample corpus and the datasets built from them (not timed)."""
     from c64ft.console import ConsoleContext
-    from core.runners.build_datasets import run
+    from core.kinds.build_datasets.runner import run
+    from core.kinds.build_datasets.spec import BuildDatasetsSpec
     from core.sample_corpus import sample_corpus_dir
-    from core.specs.build_datasets import BuildDatasetsSpec
     from core.tiny_model import make_tiny_model
 
     workspace = Path(tempfile.mkdtemp(prefix="c64ft-bench-train-"))
@@ -126,7 +126,7 @@ def measure(way: str, fields: dict, workspace: Path, run_name: str) -> dict:
 
 
 def direct(fields: dict) -> dict:
-    """Train as core.runners.train does, without the job: no JobCallback, no report, no export."""
+    """Train as the train runner does, without the job: no JobCallback, no report, no export."""
     from transformers import (
         DataCollatorForLanguageModeling,
         PrinterCallback,
@@ -137,8 +137,8 @@ def direct(fields: dict) -> dict:
 
     from c64ft.console import ConsoleContext
     from core.chat_template import DEFAULT_TEMPLATE, has_generation_blocks, load_template
+    from core.kinds.train.spec import TrainSpec
     from core.specs.paths import resolve
-    from core.specs.train import TrainSpec
     from core.training.data import load_splits
     from core.training.device import resolve_device
     from core.training.model import load_model, load_tokenizer

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from c64ft.console import ConsoleContext
 from core.errors import JobFailure
-from core.runners.validate_reasoning import run
-from core.specs import ValidateReasoningSpec
+from core.kinds.validate_reasoning.runner import run
+from core.kinds.validate_reasoning.spec import ValidateReasoningSpec
 
 EVERYDAY = [
     "How does the VIC-II chip decide the colour of the screen border, and how do I change it "

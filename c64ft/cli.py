@@ -123,9 +123,10 @@ def run(ctx: typer.Context, kind: str) -> None:
     """Run one job in this process, no service: c64ft run KIND --field value …"""
     from c64ft.console import ConsoleContext
     from core.errors import JobCancelled, JobFailure
+    from core.kinds import KINDS, JobSpec
+    from core.kinds.running import run_spec
     from core.preflight import input_problems
-    from core.runners import run_spec
-    from core.specs import KINDS, JobSpec, SpecBase
+    from core.specs.base import SpecBase
 
     try:
         spec: SpecBase = TypeAdapter(JobSpec).validate_python(_fields(ctx, kind))

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
         60.0, ge=0, description="After this, a job that ignores its cancel flag is interrupted."
     )
     max_body_bytes: int = Field(1_048_576, gt=0, description="Largest accepted request body.")
+    extra_kinds: list[str] = Field(
+        [], description="Modules of job kinds of your own, each defining KIND (core/kinds/)."
+    )
 
     @model_validator(mode="after")
     def _resolve_and_check(self) -> "Settings":

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from core.config import Settings
 from core.publish import OutputRefused, claim_dir, marker_kind, refusal
-from core.specs import SpecBase
+from core.specs.base import SpecBase
 from core.specs.paths import resolve
 
 SOURCE_MANUALS = "c64_docs"

@@ -78,9 +78,9 @@ def sample_workspace(tmp_path_factory, tiny_model) -> Path:
     Tests that write copy it (`copy_workspace`) so they never see each other's outputs."""
     import shutil
 
-    from core.runners.build_datasets import run
+    from core.kinds.build_datasets.runner import run
+    from core.kinds.build_datasets.spec import BuildDatasetsSpec
     from core.sample_corpus import sample_corpus_dir
-    from core.specs.build_datasets import BuildDatasetsSpec
     from tests.recording import RecordingContext
 
     workspace = tmp_path_factory.mktemp("sample-workspace")

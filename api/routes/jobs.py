@@ -6,7 +6,6 @@ from fastapi import APIRouter, Body, HTTPException, Query, Response, status
 
 from api.deps import JobDep, JobId, run_db
 from api.errors import error_responses, unprocessable
-from api.examples import JOB_EXAMPLES
 from api.schemas import (
     CheckpointPublic,
     CheckpointsPublic,
@@ -22,12 +21,14 @@ from core.errors import IllegalTransition, JobNotFound
 from core.jobs import journal, store, workflow
 from core.jobs.models import JobStatus
 from core.jobs.workflow import WORKFLOW
+from core.kinds import KINDS, JobSpec
 from core.preflight import input_problems, preflight
-from core.specs import KINDS, JobSpec
 from worker.dispatch import send_job
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 MAX_ID = 2**63 - 1  # the largest row id SQL databases store (a larger `after` would overflow)
+# Every kind's examples, for Swagger UI.
+EXAMPLES = {name: example for kind in KINDS.values() for name, example in kind.examples.items()}
 KindName = Annotated[str | None, Query(description=f"One of: {', '.join(KINDS)}.")]
 
 
@@ -41,7 +42,7 @@ KindName = Annotated[str | None, Query(description=f"One of: {', '.join(KINDS)}.
     },
 )
 def create_job(
-    spec: Annotated[JobSpec, Body(openapi_examples=JOB_EXAMPLES)],
+    spec: Annotated[JobSpec, Body(openapi_examples=EXAMPLES)],
     response: Response,
     dry_run: Annotated[
         bool, Query(description="Resolve and check the spec; queue nothing.")

@@ -12,8 +12,8 @@ from core.jobs import journal, store
 from core.jobs.context import StoreContext
 from core.jobs.models import JobStatus, utcnow
 from core.jobs.workflow import step_link
-from core.runners import run_spec
-from core.specs import KINDS
+from core.kinds import KINDS
+from core.kinds.running import run_spec
 
 log = logging.getLogger(__name__)
 S = JobStatus

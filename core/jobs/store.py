@@ -12,7 +12,9 @@ from core.errors import IllegalTransition, JobNotFound
 from core.jobs import journal
 from core.jobs.db import read_session, write_session
 from core.jobs.models import TERMINAL, Job, JobEvent, JobStatus, UTCDateTime, utcnow
-from core.specs import KINDS, SpecBase
+from core.kinds import KINDS
+from core.kinds.workflow import NAME as WORKFLOW
+from core.specs.base import SpecBase
 
 S = JobStatus
 # The job lifecycle. running → queued is the reaper's retry of a job whose worker was lost.
@@ -223,7 +225,7 @@ def stale_jobs(older_than: datetime) -> list[Job]:
     has no heartbeat: its children do)."""
     query = select(Job).where(
         col(Job.status).in_([S.running, S.cancelling]),
-        Job.kind != "workflow",
+        Job.kind != WORKFLOW,
         or_(col(Job.heartbeat_at) < older_than, col(Job.heartbeat_at).is_(None)),
     )
     with read_session() as session:
@@ -236,7 +238,7 @@ def waiting_jobs(sent_before: datetime) -> list[Job]:
     last_sent = func.coalesce(Job.dispatched_at, Job.created_at)
     query = (
         select(Job)
-        .where(Job.status == S.queued, Job.kind != "workflow", last_sent < sent_before)
+        .where(Job.status == S.queued, Job.kind != WORKFLOW, last_sent < sent_before)
         .order_by(col(Job.created_at))
     )
     with read_session() as session:

@@ -17,10 +17,11 @@ from sqlmodel import Session, col, select, update
 from core.jobs import store
 from core.jobs.db import read_session, write_session
 from core.jobs.models import TERMINAL, Job, JobEvent, JobStatus, utcnow
-from core.specs.workflow import WorkflowSpec
+from core.kinds import WorkflowSpec
+from core.kinds.workflow import NAME as WORKFLOW
+from core.kinds.workflow.spec import WorkflowBase
 
 S = JobStatus
-WORKFLOW = "workflow"
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def advance(workflow_id: str, send: Callable[[Job], Any]) -> None:
         send(started)
 
 
-def _decide(session: Session, workflow: Job, spec: WorkflowSpec, children: list[Job]):
+def _decide(session: Session, workflow: Job, spec: WorkflowBase, children: list[Job]):
     """The child to send, if a step starts now; finishes the workflow when it is over."""
     active = next((c for c in children if c.status not in TERMINAL), None)
     if workflow.status == S.cancelling:
@@ -98,7 +99,7 @@ def _decide(session: Session, workflow: Job, spec: WorkflowSpec, children: list[
     return _start_step(session, workflow, spec, children)
 
 
-def _start_step(session: Session, workflow: Job, spec: WorkflowSpec, children: list[Job]) -> Job:
+def _start_step(session: Session, workflow: Job, spec: WorkflowBase, children: list[Job]) -> Job:
     index = len(children)
     step = spec.steps[index]
     child = store.add_job(session, spec=_child_spec(workflow, spec, step), parent_id=workflow.id)
@@ -111,7 +112,7 @@ def _start_step(session: Session, workflow: Job, spec: WorkflowSpec, children: l
     return child
 
 
-def _child_spec(workflow: Job, spec: WorkflowSpec, step: str):
+def _child_spec(workflow: Job, spec: WorkflowBase, step: str):
     """The step's section, labelled with the workflow's metadata (its own labels win)."""
     section = getattr(spec, step)
     return section.model_copy(update={"metadata": {**workflow.job_metadata, **section.metadata}})
@@ -130,7 +131,7 @@ def _cancel(session: Session, child: Job, reason: str) -> None:
 def _finish(
     session: Session,
     workflow: Job,
-    spec: WorkflowSpec,
+    spec: WorkflowBase,
     children: list[Job],
     outcome: JobStatus,
     reason: str,
@@ -168,7 +169,7 @@ def _error(child: Job) -> dict[str, Any]:
     return error | {"stage": child.kind, "param": f"{child.kind}.{param}" if param else None}
 
 
-def summary(spec: WorkflowSpec, children: list[Job]) -> dict[str, Any]:
+def summary(spec: WorkflowBase, children: list[Job]) -> dict[str, Any]:
     """The workflow's result: each step's job and status, the reasoning verdict, the reports."""
     steps = [
         {
@@ -182,8 +183,9 @@ def summary(spec: WorkflowSpec, children: list[Job]) -> dict[str, Any]:
     reports: dict[str, Any] = {}
     verdict = None
     for child in children:
-        if child.kind == "build_datasets" and child.status == S.succeeded and spec.build_datasets:
-            reports["datasets"] = f"{spec.build_datasets.output_dir}/validation_report.md"
+        build = getattr(spec, "build_datasets", None)
+        if child.kind == "build_datasets" and child.status == S.succeeded and build:
+            reports["datasets"] = f"{build.output_dir}/validation_report.md"
         if child.kind == "train" and child.status == S.succeeded:
             reports["model"] = (child.result or {}).get("artifacts")
         if child.kind == "validate_reasoning" and child.result:

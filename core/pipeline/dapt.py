@@ -8,13 +8,13 @@ from typing import Any
 
 import pyarrow as pa
 
+from core.kinds.build_datasets.spec import BuildDatasetsSpec
 from core.pipeline.build_marker import write_marker
 from core.pipeline.dedup import DEDUPED
 from core.pipeline.files import SPLITS, PipelinePaths, read_rows, write_table
 from core.pipeline.splits import assign_splits
 from core.pipeline.tracker import Tracker
 from core.publish import publishing_dir
-from core.specs.build_datasets import BuildDatasetsSpec
 from core.tokenizer import load_tokenizer
 
 PAGE_SEPARATOR = "\n\n"

@@ -13,12 +13,12 @@ import numpy as np
 import pyarrow as pa
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
+from core.kinds.build_datasets.spec import BuildDatasetsSpec
 from core.pipeline.extract import SCHEMA
 from core.pipeline.files import PipelinePaths, read_rows, write_table
 from core.pipeline.normalize import NORMALIZED
 from core.pipeline.parallel import ordered_map, worker_count
 from core.pipeline.tracker import Tracker
-from core.specs.build_datasets import BuildDatasetsSpec
 
 DEDUPED = "deduped.parquet"
 DUPLICATES = "duplicates.parquet"

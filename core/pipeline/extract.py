@@ -6,6 +6,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from core.kinds.build_datasets.spec import BuildDatasetsSpec
 from core.pipeline import ocr
 from core.pipeline.files import PipelinePaths, read_rows, write_table
 from core.pipeline.manifest import MANIFEST
@@ -13,7 +14,6 @@ from core.pipeline.parallel import ordered_map, worker_count
 from core.pipeline.quality import text_quality
 from core.pipeline.readers import UnreadableFile, read_html, read_pdf
 from core.pipeline.tracker import Tracker
-from core.specs.build_datasets import BuildDatasetsSpec
 
 PAGES = "pages.parquet"
 OCR_MARGIN = 0.1  # OCR text replaces a page only when it scores this much better

@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from core.errors import JobFailure
+from core.kinds.build_datasets.spec import BuildDatasetsSpec
 from core.publish import publishing
-from core.specs.build_datasets import BuildDatasetsSpec
 from core.specs.paths import resolve
 
 SPLITS = ("train", "validation", "test")

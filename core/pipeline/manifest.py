@@ -12,9 +12,9 @@ import pyarrow as pa
 
 from core.digest import file_sha256
 from core.errors import JobFailure
+from core.kinds.build_datasets.spec import BuildDatasetsSpec
 from core.pipeline.files import PipelinePaths, write_table
 from core.pipeline.tracker import Tracker
-from core.specs.build_datasets import BuildDatasetsSpec
 
 SUFFIXES = {".pdf": "pdf", ".html": "html", ".htm": "html"}
 MANIFEST = "manifest.parquet"

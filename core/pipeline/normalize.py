@@ -8,12 +8,12 @@ from collections import Counter
 from itertools import groupby
 from typing import Any
 
+from core.kinds.build_datasets.spec import BuildDatasetsSpec
 from core.pipeline.extract import PAGES, SCHEMA
 from core.pipeline.files import PipelinePaths, read_rows, write_table
 from core.pipeline.parallel import ordered_map, worker_count
 from core.pipeline.quality import text_quality
 from core.pipeline.tracker import Tracker
-from core.specs.build_datasets import BuildDatasetsSpec
 
 NORMALIZED = "normalized.parquet"
 EDGE_LINES = 2  # header/footer candidates: this many lines at the top and at the bottom

@@ -7,11 +7,11 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from core.kinds.build_datasets.spec import BuildDatasetsSpec
 from core.pipeline.build_marker import check_same_build
 from core.pipeline.files import SPLITS, PipelinePaths, read_json, require, write_json
 from core.pipeline.tracker import Tracker
 from core.publish import publishing
-from core.specs.build_datasets import BuildDatasetsSpec
 from core.think import think_shape
 
 REPORT_JSON = "validation_report.json"

@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from typing import Any
 
+from core.kinds.build_datasets.spec import BuildDatasetsSpec
 from core.pipeline import content, phrasing
 from core.pipeline.build_marker import write_marker
 from core.pipeline.dedup import DEDUPED
@@ -14,7 +15,6 @@ from core.pipeline.splits import assign_splits
 from core.pipeline.tracker import Tracker
 from core.prompts import system_prompt
 from core.publish import publishing, publishing_dir
-from core.specs.build_datasets import BuildDatasetsSpec
 from core.think import with_think
 
 ANSWER_CHARS = 900

@@ -5,7 +5,7 @@ from pathlib import Path
 from peft import LoraConfig, PeftModel, get_peft_model
 from transformers import AutoTokenizer, Mistral3ForConditionalGeneration, PreTrainedTokenizerBase
 
-from core.specs.train import LORA_TARGETS, TrainSpec
+from core.kinds.train.spec import LORA_TARGETS, TrainSpec
 from core.training.device import Device
 
 

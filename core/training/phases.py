@@ -15,7 +15,7 @@ from trl import SFTConfig, SFTTrainer
 
 from core.context import RunContext
 from core.errors import JobFailure
-from core.specs.train import TrainSpec
+from core.kinds.train.spec import TrainSpec
 from core.training.callbacks import JobCallback
 from core.training.checkpoints import trainer_state
 from core.training.data import Splits

@@ -130,7 +130,7 @@ def test_list_filters_and_pages(client):
 
 
 def test_openapi_has_an_example_for_each_job_kind(client):
-    from core.specs import KINDS
+    from core.kinds import KINDS
 
     schema = client.get("/openapi.json").json()
     examples = schema["paths"]["/jobs"]["post"]["requestBody"]["content"]["application/json"][

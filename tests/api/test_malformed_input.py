@@ -5,7 +5,7 @@ from typing import get_args
 
 import pytest
 
-from core.specs import KINDS
+from core.kinds import KINDS
 from core.specs.paths import WorkspacePath
 
 SURROGATE = "\ud800"  # a lone UTF-16 surrogate: valid in a JSON string, not in UTF-8

@@ -6,7 +6,7 @@ import time
 from core.errors import JobFailure
 from core.jobs import execution, journal, store
 from core.jobs.models import JobStatus as S
-from core.specs import GpuSmokeSpec
+from core.kinds.gpu_smoke.spec import GpuSmokeSpec
 
 
 def submit(**fields):

@@ -16,9 +16,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from core.config import get_settings
 from core.errors import JobFailure
+from core.kinds import JobSpec
+from core.kinds.running import run_spec
 from core.preflight import input_problems
-from core.runners import run_spec
-from core.specs import JobSpec
 from core.specs.paths import resolve
 from tests.conftest import copy_workspace
 from tests.recording import RecordingContext

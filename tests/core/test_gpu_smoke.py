@@ -2,11 +2,11 @@
 
 import pytest
 import torch
+from core.kinds.gpu_smoke import runner as gpu_smoke
 
 from c64ft.console import ConsoleContext
 from core.errors import JobFailure
-from core.runners import gpu_smoke
-from core.specs import GpuSmokeSpec
+from core.kinds.gpu_smoke.spec import GpuSmokeSpec
 
 needs_no_gpu = pytest.mark.skipif(torch.cuda.is_available(), reason="asserts the no-GPU path")
 

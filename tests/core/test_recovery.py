@@ -5,7 +5,7 @@ from datetime import timedelta
 from core.jobs import journal, recovery, store
 from core.jobs.models import JobStatus as S
 from core.jobs.models import utcnow
-from core.specs import GpuSmokeSpec
+from core.kinds.gpu_smoke.spec import GpuSmokeSpec
 
 
 class Broker:

@@ -7,7 +7,7 @@ import pytest
 from core.errors import IllegalTransition, JobNotFound
 from core.jobs import journal, store
 from core.jobs.models import JobStatus as S
-from core.specs import GpuSmokeSpec
+from core.kinds.gpu_smoke.spec import GpuSmokeSpec
 
 
 def new_job(**fields):

@@ -4,8 +4,8 @@ import shutil
 
 import pytest
 
-from core.specs.train import TrainSpec
-from core.train_plan import PlanProblem, plan
+from core.kinds.train.plan import PlanProblem, plan
+from core.kinds.train.spec import TrainSpec
 from tests.core.pipeline.conftest import build, build_mixed_pair, plain_corpus
 
 SPEC = {"kind": "train", "model_path": "models/tiny", "allow_cpu": True, "max_length": 128}

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from core.jobs import execution, journal, recovery, store, workflow
 from core.jobs.models import JobStatus as S
-from core.specs import WorkflowSpec
+from core.kinds import WorkflowSpec
 
 SMOKE = {"allow_cpu": True, "matrix_size": 64}
 

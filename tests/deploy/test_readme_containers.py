@@ -7,7 +7,7 @@ from pydantic import TypeAdapter
 
 from api.schemas import Health
 from c64ft.fields import parse_fields
-from core.specs import KINDS, JobSpec
+from core.kinds import KINDS, JobSpec
 from tests.deploy.containers import SECTION, compose, config, shell_commands
 
 COMMANDS = shell_commands(SECTION)

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from core.runners.build_datasets import run
-from core.specs.build_datasets import BuildDatasetsSpec
+from core.kinds.build_datasets.runner import run
+from core.kinds.build_datasets.spec import BuildDatasetsSpec
 from tests.core.pipeline.corpus import SUBJECTS, technical_page, write_html, write_pdf
 from tests.recording import RecordingContext
 

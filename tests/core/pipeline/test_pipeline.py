@@ -100,8 +100,8 @@ def test_a_stage_killed_mid_publish_leaves_the_previous_output(workspace, monkey
 
 def test_cancel_stops_at_a_stage_boundary(workspace):
     from core.errors import JobCancelled
-    from core.runners.build_datasets import run
-    from core.specs.build_datasets import BuildDatasetsSpec
+    from core.kinds.build_datasets.runner import run
+    from core.kinds.build_datasets.spec import BuildDatasetsSpec
     from tests.core.pipeline.conftest import RecordingContext
 
     plain_corpus(workspace / "c64_docs", documents=3, pages=2)
@@ -126,7 +126,7 @@ def test_cancel_stops_at_a_stage_boundary(workspace):
 def test_bad_specs_are_refused_with_the_field(field, value, reason):
     from pydantic import ValidationError
 
-    from core.specs.build_datasets import BuildDatasetsSpec
+    from core.kinds.build_datasets.spec import BuildDatasetsSpec
 
     with pytest.raises(ValidationError) as error:
         BuildDatasetsSpec.model_validate({"kind": "build_datasets", field: value})

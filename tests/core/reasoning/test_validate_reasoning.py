@@ -8,9 +8,9 @@ from pydantic import ValidationError
 
 from core.chat_template import DEFAULT_TEMPLATE, load_template
 from core.errors import JobCancelled, JobFailure
+from core.kinds.validate_reasoning.runner import run
+from core.kinds.validate_reasoning.spec import ValidateReasoningSpec
 from core.prompts import trained_system_prompt
-from core.runners.validate_reasoning import run
-from core.specs import ValidateReasoningSpec
 from tests.conftest import copy_workspace
 from tests.recording import RecordingContext
 

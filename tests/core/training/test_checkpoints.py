@@ -8,7 +8,7 @@ from safetensors.torch import save_file
 
 from core.errors import JobFailure
 from core.jobs import journal, store
-from core.specs.train import TrainSpec
+from core.kinds.train.spec import TrainSpec
 from core.training.checkpoints import latest_checkpoint, problem
 from tests.conftest import copy_workspace
 from tests.core.training.test_train import TINY, train

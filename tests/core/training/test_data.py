@@ -5,9 +5,9 @@ import shutil
 import pytest
 
 from core.errors import JobFailure
+from core.kinds.train.runner import run
+from core.kinds.train.spec import TrainSpec
 from core.pipeline.build_marker import MARKER
-from core.runners.train import run
-from core.specs.train import TrainSpec
 from core.training.data import load_splits
 from tests.core.pipeline.conftest import build_mixed_pair
 from tests.recording import RecordingContext

@@ -6,8 +6,8 @@ from safetensors.torch import load_file
 from transformers import AutoTokenizer, Mistral3ForConditionalGeneration
 
 from core.errors import JobCancelled, JobFailure
-from core.runners.train import run
-from core.specs.train import TrainSpec
+from core.kinds.train.runner import run
+from core.kinds.train.spec import TrainSpec
 from tests.conftest import copy_workspace
 from tests.recording import RecordingContext
 

@@ -11,13 +11,13 @@ from transformers import Mistral3ForConditionalGeneration, set_seed
 from core.chat_template import DEFAULT_TEMPLATE, load_template
 from core.context import RunContext
 from core.errors import JobFailure
+from core.kinds.validate_reasoning.spec import ValidateReasoningSpec
 from core.prompts import trained_system_prompt
 from core.publish import publishing_dir
 from core.reasoning.generate import Conversation, Limits, generate_turn
 from core.reasoning.metrics import measure_run, summarize
 from core.reasoning.report import FILES, write_files
 from core.specs.paths import relative, resolve
-from core.specs.validate_reasoning import ValidateReasoningSpec
 from core.training.device import Device, resolve_device
 from core.training.model import load_tokenizer
 

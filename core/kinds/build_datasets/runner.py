@@ -5,11 +5,11 @@ from typing import Any
 
 from core.context import RunContext
 from core.errors import JobFailure
+from core.kinds.build_datasets.spec import BuildDatasetsSpec
 from core.pipeline import dapt, dedup, extract, manifest, normalize, report, sft
 from core.pipeline.files import PipelinePaths, write_json
 from core.pipeline.tracker import Tracker
 from core.publish import claim_dir
-from core.specs.build_datasets import BuildDatasetsSpec
 
 STAGES = {
     "manifest": manifest.run,

@@ -6,7 +6,8 @@ from typing import Any
 from core.config import get_settings
 from core.context import RunContext
 from core.fence import claim_outputs
-from core.specs import KINDS, SpecBase
+from core.kinds import KINDS
+from core.specs.base import SpecBase
 
 
 def run_spec(spec: SpecBase, ctx: RunContext) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from core.specs.paths import WorkspacePath
 
 Stage = Literal["manifest", "extract", "normalize", "dedup", "build_dapt", "build_sft", "validate"]
 STAGES: tuple[Stage, ...] = get_args(Stage)
+DAPT_FOLDER, SFT_FOLDER = "dapt", "sft"  # under output_dir
 
 
 class BuildDatasetsSpec(SpecBase):
@@ -88,6 +89,16 @@ class BuildDatasetsSpec(SpecBase):
     workers: int = Field(
         0, ge=0, le=256, description="Processes for extraction and hashing; 0 = one per core."
     )
+
+    @property
+    def dapt_dir(self) -> str:
+        """Where build_dapt writes its splits: what a train job's `dapt_dir` reads."""
+        return f"{self.output_dir}/{DAPT_FOLDER}"
+
+    @property
+    def sft_dir(self) -> str:
+        """Where build_sft writes its splits: what a train job's `sft_dir` reads."""
+        return f"{self.output_dir}/{SFT_FOLDER}"
 
     def inputs(self) -> list[tuple[str, str]]:
         reads = [("source_dir", self.source_dir)] if "manifest" in self.stages else []

@@ -10,9 +10,9 @@ import pyarrow.parquet as pq
 from tokenizers import Tokenizer
 
 from core.errors import JobFailure
+from core.kinds.train.spec import LORA_TARGETS, TrainSpec
 from core.pipeline.build_marker import check_partner, check_same_build
 from core.specs.paths import resolve
-from core.specs.train import LORA_TARGETS, TrainSpec
 from core.tokenizer import load_tokenizer
 
 SPLITS = ("train", "validation")

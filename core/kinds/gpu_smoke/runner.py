@@ -7,7 +7,7 @@ import torch
 
 from core.context import RunContext
 from core.errors import NO_GPU_HINT, JobFailure
-from core.specs.gpu_smoke import GpuSmokeSpec
+from core.kinds.gpu_smoke.spec import GpuSmokeSpec
 
 # float32 products on a GPU differ from the CPU's by rounding only; a broken device or driver
 # gives errors orders of magnitude larger.

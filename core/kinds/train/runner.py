@@ -12,11 +12,11 @@ import trl
 from core.chat_template import DEFAULT_TEMPLATE, has_generation_blocks, load_template
 from core.context import RunContext
 from core.errors import JobCancelled, JobFailure
+from core.kinds.train.spec import LORA_TARGETS, TrainSpec
 from core.pipeline.build_marker import check_same_build
 from core.prompts import system_prompt
 from core.publish import check_writable, claim_dir
 from core.specs.paths import relative, resolve
-from core.specs.train import LORA_TARGETS, TrainSpec
 from core.training import export
 from core.training.callbacks import JobCallback
 from core.training.checkpoints import latest_checkpoint, problem, reached_end

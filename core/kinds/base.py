@@ -1,0 +1,63 @@
+"""What a job kind is: its spec, queue and runner, and the hooks the service calls on it.
+
+A kind is one package under `core/kinds/` whose `__init__.py` defines `KIND`; the registry
+(`core/kinds/__init__.py`) lists the packages. The API's request union and examples, the dry
+run, the CLI, the queue routing and the workflow's steps are all read from there.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, NotRequired, get_args
+
+from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
+
+from core.fence import InputProblem
+from core.specs.base import SpecBase
+from core.specs.paths import resolve
+
+
+class Check(TypedDict):
+    name: str
+    status: Literal["pass", "warn", "fail"]
+    message: str
+    data: NotRequired[dict[str, Any]]  # figures behind the message (a train job's plan)
+
+
+# (spec, workspace, paths an earlier workflow step makes) -> what a submission must fix
+Problems = Callable[[Any, Path, set[str]], list[InputProblem]]
+# (spec, workspace, whether a problem was found, the paths earlier workflow steps write)
+# -> what is worth knowing before it runs
+Notes = Callable[[Any, Path, bool, set[str]], list[Check]]
+# (this step's section, every section by kind, the kinds that run) -> None: fills linked defaults
+Link = Callable[[Any, dict[str, Any], list[str]], None]
+
+
+@dataclass(frozen=True)
+class Kind:
+    spec: type[SpecBase]
+    queue: str  # "workflow": no Celery queue, its steps run on theirs
+    runner: str | None  # "module:function", imported by the worker on first use (torch)
+    examples: dict[str, dict[str, Any]] = field(default_factory=dict)  # OpenAPI examples
+    problems: Problems | None = None
+    notes: Notes | None = None
+    step: bool = False  # a step of the workflow (in registry order)
+    link: Link | None = None  # a step's defaults taken from the other steps' sections
+    section_doc: str = ""  # how the workflow's section of this step links its defaults
+
+    @property
+    def name(self) -> str:
+        return get_args(self.spec.model_fields["kind"].annotation)[0]
+
+
+def outside(spec: SpecBase, workspace: Path, params: list[str]) -> list[InputProblem]:
+    """The path fields (among `params`, unset ones aside) that lead out of the workspace."""
+    problems = []
+    for param in params:
+        if (value := getattr(spec, param)) is None:
+            continue
+        try:
+            resolve(workspace, value)
+        except ValueError as exc:
+            problems.append(InputProblem(param, str(exc)))
+    return problems
