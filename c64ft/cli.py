@@ -108,6 +108,16 @@ def submit(
 
 
 @app.command()
+def kinds() -> None:
+    """List the job kinds (the registry, C64FT_EXTRA_KINDS included): name, queue, what it does."""
+    from core.kinds import KINDS
+
+    for name, kind in KINDS.items():
+        about = kind.spec.model_fields["kind"].description or ""
+        typer.echo(f"{name:<20} {kind.queue:<9} {about}")
+
+
+@app.command()
 def status(job_id: str, api: ApiUrl = DEFAULT_API) -> None:
     """Print one job as the API sees it."""
     with api_client.make_client(api) as http:

@@ -2,10 +2,10 @@
 
 import pytest
 import torch
-from core.kinds.gpu_smoke import runner as gpu_smoke
 
 from c64ft.console import ConsoleContext
 from core.errors import JobFailure
+from core.kinds.gpu_smoke import runner as gpu_smoke
 from core.kinds.gpu_smoke.spec import GpuSmokeSpec
 
 needs_no_gpu = pytest.mark.skipif(torch.cuda.is_available(), reason="asserts the no-GPU path")
