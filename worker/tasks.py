@@ -6,7 +6,7 @@ import os
 from celery import bootsteps
 
 from core.config import get_settings
-from core.jobs import recovery, store, workflow
+from core.jobs import recovery, service
 from core.jobs.db import init_db
 from core.jobs.execution import execute_job
 from core.jobs.workers import register_worker, touch_worker, unregister_worker
@@ -22,9 +22,7 @@ def run_job(self, job_id: str) -> str | None:
     """Claim and run one job; everything it does lands in the database, not in Celery."""
     init_db()
     status = execute_job(job_id, worker=f"{self.request.hostname} pid {os.getpid()}")
-    parent_id = store.get_job(job_id).parent_id
-    if parent_id is not None:  # a workflow's step ended: start the next (else the reaper will)
-        workflow.advance(parent_id, send=send_job)
+    service.step_finished(job_id, send=send_job)
     return status and str(status)
 
 

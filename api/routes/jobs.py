@@ -18,11 +18,10 @@ from api.schemas import (
     MetricsPublic,
 )
 from core.errors import IllegalTransition, JobNotFound
-from core.jobs import journal, store, workflow
+from core.jobs import journal, service, store
 from core.jobs.models import JobStatus
-from core.jobs.workflow import WORKFLOW
 from core.kinds import KINDS, JobSpec
-from core.preflight import input_problems, preflight
+from core.preflight import preflight
 from worker.dispatch import send_job
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -60,20 +59,17 @@ def create_job(
             metadata=spec.metadata,
             checks=checks,
         )
-    if problems := input_problems(spec):
+    try:
+        job, position = service.submit(spec, send=send_job)
+    except service.SpecRefused as exc:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             detail=[
                 unprocessable(["body", *p.param.split(".")], p.message, "input_invalid")
-                for p in problems
+                for p in exc.problems
             ],
-        )
-    job = store.create_job(spec=spec)
-    if job.kind == WORKFLOW:  # no queue of its own: it queues its first step
-        workflow.advance(job.id, send=send_job)
-        return JobPublic.from_job(store.get_job(job.id))
-    send_job(job)  # after the commit; if the broker is down, the reaper sends it later
-    return JobPublic.from_job(job, queue_position=store.queue_position(job))
+        ) from exc
+    return JobPublic.from_job(job, queue_position=position)
 
 
 @router.get("", response_model=JobsPublic)
@@ -104,12 +100,9 @@ async def read_job(job_id: JobId):
 def cancel_job(job: JobDep):
     """Cancel a job: a queued one at once, a running one at its next step boundary."""
     try:
-        job = store.request_cancel(job.id)
+        job = service.cancel(job.id, send=send_job)
     except IllegalTransition as exc:
         raise HTTPException(409, detail=f"job {job.id} already finished ({exc.current})") from exc
-    if job.kind == WORKFLOW:  # pass the cancel on to the step that runs
-        workflow.advance(job.id, send=send_job)
-        job = store.get_job(job.id)
     return JobPublic.from_job(job)
 
 
