@@ -72,7 +72,8 @@ def _claim_in_child(job_id, results):
 
 def test_only_one_of_many_concurrent_claims_wins():
     job = new_job()
-    ctx = multiprocessing.get_context("spawn")  # fresh processes: separate SQLite connections
+    # fork is safe here: each process opens its own engine (core.jobs.db keys them by pid)
+    ctx = multiprocessing.get_context("fork")
     results = ctx.Queue()
     claimers = [ctx.Process(target=_claim_in_child, args=(job.id, results)) for _ in range(6)]
     for p in claimers:
@@ -94,7 +95,7 @@ def _write_events(job_id, count):
 def test_concurrent_writers_never_see_database_is_locked():
     job = new_job()
     store.transition(job.id, S.running)
-    ctx = multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("fork")
     writers = [ctx.Process(target=_write_events, args=(job.id, 60)) for _ in range(4)]
     for p in writers:
         p.start()
