@@ -7,17 +7,20 @@ page it duplicates.
 """
 
 import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-from core.kinds.build_datasets.spec import BuildDatasetsSpec
 from core.pipeline.extract import SCHEMA
 from core.pipeline.files import PipelinePaths, read_rows, write_table
 from core.pipeline.normalize import NORMALIZED
 from core.pipeline.parallel import ordered_map, worker_count
+from core.pipeline.stats import PipelineStats
+from core.pipeline.step import PipelineStep
 from core.pipeline.tracker import Tracker
 
 DEDUPED = "deduped.parquet"
@@ -28,6 +31,14 @@ MINHASH_SEED = 1
 SCHEME = "affine32"  # datasketch's default; stated so stored signatures stay comparable
 BATCH = 256
 CANDIDATE_FACTOR = 0.75
+
+
+@dataclass(frozen=True)
+class DedupSettings:
+    near_dup_threshold: float
+    workers: int = field(default=0, metadata={"fingerprint": False})  # speed, not output
+
+
 DUPLICATES_SCHEMA = pa.schema(
     [
         ("doc_id", pa.string()),
@@ -178,20 +189,32 @@ def _record(pages: list[dict], i: int, kept: int, near: dict) -> dict[str, Any]:
     }
 
 
-def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict[str, Any]:
-    pages = read_rows(paths.interim(NORMALIZED), "normalize")
-    keep, dropped = find_duplicates(
-        pages,
-        spec.near_dup_threshold,
-        workers=worker_count(spec.workers),
-        on_done=lambda done: tracker.advance(min(done * BATCH, len(pages)), len(pages)),
-    )
-    write_table(paths.output_dir / DUPLICATES, dropped, DUPLICATES_SCHEMA)
-    write_table(paths.interim(DEDUPED), [pages[i] for i in keep], SCHEMA)
-    return {
-        "pages_in": len(pages),
-        "dedup_pages": len(keep),
-        "duplicates_removed": len(dropped),
-        "exact_duplicates": sum(d["match"] == "exact" for d in dropped),
-        "near_duplicates": sum(d["match"] == "near" for d in dropped),
-    }
+class Deduplicator(PipelineStep):
+    name = "dedup"
+    settings: DedupSettings
+
+    def inputs(self, paths: PipelinePaths) -> list[Path]:
+        return [paths.interim(NORMALIZED)]
+
+    def outputs(self, paths: PipelinePaths) -> list[Path]:
+        return [paths.output_dir / DUPLICATES, paths.interim(DEDUPED)]
+
+    def process(self, paths: PipelinePaths, tracker: Tracker, stats: PipelineStats) -> dict:
+        pages = read_rows(paths.interim(NORMALIZED), "normalize")
+        keep, dropped = find_duplicates(
+            pages,
+            self.settings.near_dup_threshold,
+            workers=worker_count(self.settings.workers),
+            on_done=lambda done: tracker.advance(min(done * BATCH, len(pages)), len(pages)),
+        )
+        write_table(paths.output_dir / DUPLICATES, dropped, DUPLICATES_SCHEMA)
+        write_table(paths.interim(DEDUPED), [pages[i] for i in keep], SCHEMA)
+        for record in dropped:
+            self.drop(f"{record['match']}_duplicate")
+        return {
+            "pages_in": len(pages),
+            "dedup_pages": len(keep),
+            "duplicates_removed": len(dropped),
+            "exact_duplicates": sum(d["match"] == "exact" for d in dropped),
+            "near_duplicates": sum(d["match"] == "near" for d in dropped),
+        }

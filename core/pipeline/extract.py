@@ -1,18 +1,21 @@
 """Stage `extract`: the text of every page (PDF) or section (HTML), its quality score, and OCR
 for PDF pages whose text layer scores under `ocr_threshold`."""
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from core.kinds.build_datasets.spec import BuildDatasetsSpec
 from core.pipeline import ocr
 from core.pipeline.files import PipelinePaths, read_rows, write_table
 from core.pipeline.manifest import MANIFEST
 from core.pipeline.parallel import ordered_map, worker_count
 from core.pipeline.quality import text_quality
 from core.pipeline.readers import UnreadableFile, read_html, read_pdf
+from core.pipeline.stats import PipelineStats
+from core.pipeline.step import PipelineStep
 from core.pipeline.tracker import Tracker
 
 PAGES = "pages.parquet"
@@ -28,6 +31,14 @@ SCHEMA = pa.schema(
         ("method", pa.string()),
     ]
 )
+
+
+@dataclass(frozen=True)
+class ExtractSettings:
+    allow_ocr: bool
+    ocr_threshold: float
+    ocr_language: str
+    workers: int = field(default=0, metadata={"fingerprint": False})  # speed, not output
 
 
 def extract_file(task: tuple[dict[str, Any], str]) -> dict[str, Any]:
@@ -55,39 +66,61 @@ def extract_file(task: tuple[dict[str, Any], str]) -> dict[str, Any]:
     return {**entry, "error": None, "pages": pages}
 
 
-def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict[str, Any]:
-    manifest = read_rows(paths.interim(MANIFEST), "manifest")
-    tasks = [(entry, str(paths.source_dir / entry["source_file"])) for entry in manifest]
-    files = ordered_map(
-        extract_file,
-        tasks,
-        workers=worker_count(spec.workers),
-        on_done=lambda done: tracker.advance(done, len(tasks)),
-    )
-    failed = [{"source_file": f["source_file"], "reason": f["error"]} for f in files if f["error"]]
-    for failure in failed:
-        tracker.ctx.event(
-            f"skipped unreadable file {failure['source_file']}", level="warning", data=failure
+class Extractor(PipelineStep):
+    name = "extract"
+    settings: ExtractSettings
+
+    def inputs(self, paths: PipelinePaths) -> list[Path]:
+        # The files themselves, not only the manifest: a manual replaced without re-running
+        # the manifest stage is read anew, so its content must count.
+        manifest = paths.interim(MANIFEST)
+        if not manifest.is_file():
+            return [manifest]
+        names = pq.read_table(manifest, columns=["source_file"])["source_file"].to_pylist()
+        return [manifest, *(paths.source_dir / name for name in names)]
+
+    def outputs(self, paths: PipelinePaths) -> list[Path]:
+        return [paths.interim(PAGES)]
+
+    def conditions(self, paths: PipelinePaths, stats: PipelineStats) -> Any:
+        return {"ocr_available": self.settings.allow_ocr and ocr.ocr_available()}
+
+    def process(self, paths: PipelinePaths, tracker: Tracker, stats: PipelineStats) -> dict:
+        manifest = read_rows(paths.interim(MANIFEST), "manifest")
+        tasks = [(entry, str(paths.source_dir / entry["source_file"])) for entry in manifest]
+        files = ordered_map(
+            extract_file,
+            tasks,
+            workers=worker_count(self.settings.workers),
+            on_done=lambda done: tracker.advance(done, len(tasks)),
         )
-    counts = _ocr_low_quality_pages(spec, paths, files, tracker)
-    pages = [page for f in files for page in f["pages"]]
-    write_table(paths.interim(PAGES), pages, SCHEMA)
-    return {
-        "files": len(files),
-        "files_failed": len(failed),
-        "failed_files": failed,
-        "total_pages": len(pages),
-        "pages_with_text": sum(1 for p in pages if p["text"].strip()),
-        **counts,
-    }
+        failed = [
+            {"source_file": f["source_file"], "reason": f["error"]} for f in files if f["error"]
+        ]
+        for failure in failed:
+            tracker.ctx.event(
+                f"skipped unreadable file {failure['source_file']}", level="warning", data=failure
+            )
+        self.drop("unreadable_file", len(failed))
+        counts = _ocr_low_quality_pages(self.settings, paths, files, tracker)
+        pages = [page for f in files for page in f["pages"]]
+        write_table(paths.interim(PAGES), pages, SCHEMA)
+        return {
+            "files": len(files),
+            "files_failed": len(failed),
+            "failed_files": failed,
+            "total_pages": len(pages),
+            "pages_with_text": sum(1 for p in pages if p["text"].strip()),
+            **counts,
+        }
 
 
 def _ocr_low_quality_pages(
-    spec: BuildDatasetsSpec, paths: PipelinePaths, files: list[dict], tracker: Tracker
+    settings: ExtractSettings, paths: PipelinePaths, files: list[dict], tracker: Tracker
 ) -> dict[str, Any]:
     """Run OCR where asked and possible; the counts say what happened to low-quality pages."""
     low = {
-        f["source_file"]: [p for p in f["pages"] if p["quality"] < spec.ocr_threshold]
+        f["source_file"]: [p for p in f["pages"] if p["quality"] < settings.ocr_threshold]
         for f in files
         if f["format"] == "pdf"
     }
@@ -101,7 +134,7 @@ def _ocr_low_quality_pages(
         "pages_without_ocr": 0,
         "ocr_errors": [],
     }
-    if not spec.allow_ocr or not total:
+    if not settings.allow_ocr or not total:
         return counts
     if not counts["ocr_available"]:
         counts["pages_without_ocr"] = total
@@ -116,7 +149,7 @@ def _ocr_low_quality_pages(
             texts = ocr.ocr_pages(
                 paths.source_dir / source_file,
                 [p["page_number"] - 1 for p in pages],
-                spec.ocr_language,
+                settings.ocr_language,
             )
         except ocr.OcrFailed as exc:
             counts["pages_without_ocr"] += len(pages)

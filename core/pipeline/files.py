@@ -10,28 +10,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from core.errors import JobFailure
-from core.kinds.build_datasets.spec import BuildDatasetsSpec
 from core.publish import publishing
-from core.specs.paths import resolve
 
 SPLITS = ("train", "validation", "test")
 
 
 @dataclass(frozen=True)
 class PipelinePaths:
+    """The folders of one build, resolved inside the workspace by the caller."""
+
+    workspace: Path
     source_dir: Path
     model_path: Path
     output_dir: Path
     interim_dir: Path
-
-    @classmethod
-    def of(cls, spec: BuildDatasetsSpec, workspace: Path) -> "PipelinePaths":
-        return cls(
-            source_dir=resolve(workspace, spec.source_dir),
-            model_path=resolve(workspace, spec.model_path),
-            output_dir=resolve(workspace, spec.output_dir),
-            interim_dir=resolve(workspace, spec.interim_dir),
-        )
 
     def interim(self, name: str) -> Path:
         return self.interim_dir / name

@@ -5,6 +5,7 @@ outside it is listed as skipped and never read (a spec may only read the workspa
 
 import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,9 @@ import pyarrow as pa
 
 from core.digest import file_sha256
 from core.errors import JobFailure
-from core.kinds.build_datasets.spec import BuildDatasetsSpec
 from core.pipeline.files import PipelinePaths, write_table
+from core.pipeline.stats import PipelineStats
+from core.pipeline.step import PipelineStep
 from core.pipeline.tracker import Tracker
 
 SUFFIXES = {".pdf": "pdf", ".html": "html", ".htm": "html"}
@@ -63,47 +65,74 @@ def source_files(source_dir: Path, workspace: Path) -> tuple[list[Path], list[st
     return sorted(found), sorted(outside)
 
 
-def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict[str, Any]:
-    if not paths.source_dir.is_dir():
-        raise JobFailure(
-            "source_missing",
-            f"source_dir {spec.source_dir!r} is not a folder in the workspace",
-            hint="Put the C64 manuals (PDF, HTML) there, or point source_dir at them.",
-            param="source_dir",
-        )
-    files, outside = source_files(paths.source_dir, tracker.ctx.workspace)
-    if outside:
-        tracker.ctx.event(
-            f"skipped {len(outside)} link(s) leading outside the workspace: {', '.join(outside)}",
-            level="warning",
-            data={"outside_workspace": outside},
-        )
-    rows = []
-    for done, path in enumerate(files, 1):
-        source_file = path.relative_to(paths.source_dir).as_posix()
-        rows.append(
-            {
-                "doc_id": doc_id(source_file),
-                "source_file": source_file,
-                "format": SUFFIXES[path.suffix.lower()],
-                "size_bytes": path.stat().st_size,
-                "sha256": file_sha256(path),
-            }
-        )
-        tracker.advance(done, len(files))
-    if not rows:
-        raise JobFailure(
-            "source_empty",
-            f"no PDF or HTML file under {spec.source_dir!r}",
-            hint="Put the C64 manuals (.pdf, .html) in source_dir.",
-            param="source_dir",
-        )
-    write_table(paths.interim(MANIFEST), rows, SCHEMA)
-    by_format = {f: sum(r["format"] == f for r in rows) for f in ("pdf", "html")}
+@dataclass(frozen=True)
+class ManifestSettings:
+    source_dir: str  # as the spec names it, for messages
+
+
+class Manifest(PipelineStep):
+    name = "manifest"
+    settings: ManifestSettings
+
+    def _listing(self, paths: PipelinePaths) -> tuple[list[Path], list[str]]:
+        if not paths.source_dir.is_dir():
+            return [], []  # process() says why
+        return source_files(paths.source_dir, paths.workspace)
+
+    def inputs(self, paths: PipelinePaths) -> list[Path]:
+        return self._listing(paths)[0]
+
+    def outputs(self, paths: PipelinePaths) -> list[Path]:
+        return [paths.interim(MANIFEST)]
+
+    def conditions(self, paths: PipelinePaths, stats: PipelineStats) -> Any:
+        return {"outside_workspace": self._listing(paths)[1]}  # counted and named in events
+
+    def process(self, paths: PipelinePaths, tracker: Tracker, stats: PipelineStats) -> dict:
+        if not paths.source_dir.is_dir():
+            raise JobFailure(
+                "source_missing",
+                f"source_dir {self.settings.source_dir!r} is not a folder in the workspace",
+                hint="Put the C64 manuals (PDF, HTML) there, or point source_dir at them.",
+                param="source_dir",
+            )
+        files, outside = self._listing(paths)
+        if outside:
+            tracker.ctx.event(
+                f"skipped {len(outside)} link(s) leading outside the workspace: "
+                f"{', '.join(outside)}",
+                level="warning",
+                data={"outside_workspace": outside},
+            )
+            self.drop("outside_workspace", len(outside))
+        rows = []
+        for done, path in enumerate(files, 1):
+            rows.append(_entry(path, paths.source_dir))
+            tracker.advance(done, len(files))
+        if not rows:
+            raise JobFailure(
+                "source_empty",
+                f"no PDF or HTML file under {self.settings.source_dir!r}",
+                hint="Put the C64 manuals (.pdf, .html) in source_dir.",
+                param="source_dir",
+            )
+        write_table(paths.interim(MANIFEST), rows, SCHEMA)
+        by_format = {f: sum(r["format"] == f for r in rows) for f in ("pdf", "html")}
+        return {
+            "files": len(rows),
+            **by_format,
+            "bytes": sum(r["size_bytes"] for r in rows),
+            "skipped_outside_workspace": len(outside),
+            "outside_workspace": outside,
+        }
+
+
+def _entry(path: Path, source_dir: Path) -> dict[str, Any]:
+    source_file = path.relative_to(source_dir).as_posix()
     return {
-        "files": len(rows),
-        **by_format,
-        "bytes": sum(r["size_bytes"] for r in rows),
-        "skipped_outside_workspace": len(outside),
-        "outside_workspace": outside,
+        "doc_id": doc_id(source_file),
+        "source_file": source_file,
+        "format": SUFFIXES[path.suffix.lower()],
+        "size_bytes": path.stat().st_size,
+        "sha256": file_sha256(path),
     }

@@ -5,20 +5,30 @@ headers and footers of each document removed. Case and C64 symbols (`$D020`, `#$
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass, field
 from itertools import groupby
+from pathlib import Path
 from typing import Any
 
-from core.kinds.build_datasets.spec import BuildDatasetsSpec
 from core.pipeline.extract import PAGES, SCHEMA
 from core.pipeline.files import PipelinePaths, read_rows, write_table
 from core.pipeline.parallel import ordered_map, worker_count
 from core.pipeline.quality import text_quality
+from core.pipeline.stats import PipelineStats
+from core.pipeline.step import PipelineStep
 from core.pipeline.tracker import Tracker
 
 NORMALIZED = "normalized.parquet"
 EDGE_LINES = 2  # header/footer candidates: this many lines at the top and at the bottom
 REPEAT_SHARE = 0.5  # a candidate seen on this share of a document's pages is boilerplate
 MIN_PAGES_FOR_REPEATS = 3
+
+
+@dataclass(frozen=True)
+class NormalizeSettings:
+    min_chars: int
+    workers: int = field(default=0, metadata={"fingerprint": False})  # speed, not output
+
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 _SPACES = re.compile(r"[ \t\xa0]+")
@@ -70,26 +80,36 @@ def normalize_document(pages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]
     ], removed
 
 
-def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict[str, Any]:
-    pages = read_rows(paths.interim(PAGES), "extract")
-    documents = [list(group) for _, group in groupby(pages, key=lambda p: p["doc_id"])]
-    normalized = ordered_map(
-        normalize_document,
-        documents,
-        workers=worker_count(spec.workers),
-        on_done=lambda done: tracker.advance(done, len(documents)),
-    )
-    kept, too_short = [], 0
-    for document_pages, _ in normalized:
-        for page in document_pages:
-            if len(page["text"]) >= spec.min_chars:
-                kept.append(page)
-            else:
-                too_short += 1
-    write_table(paths.interim(NORMALIZED), kept, SCHEMA)
-    return {
-        "pages_in": len(pages),
-        "pages_kept": len(kept),
-        "pages_too_short": too_short,
-        "boilerplate_lines_removed": sum(removed for _, removed in normalized),
-    }
+class Normalizer(PipelineStep):
+    name = "normalize"
+    settings: NormalizeSettings
+
+    def inputs(self, paths: PipelinePaths) -> list[Path]:
+        return [paths.interim(PAGES)]
+
+    def outputs(self, paths: PipelinePaths) -> list[Path]:
+        return [paths.interim(NORMALIZED)]
+
+    def process(self, paths: PipelinePaths, tracker: Tracker, stats: PipelineStats) -> dict:
+        pages = read_rows(paths.interim(PAGES), "extract")
+        documents = [list(group) for _, group in groupby(pages, key=lambda p: p["doc_id"])]
+        normalized = ordered_map(
+            normalize_document,
+            documents,
+            workers=worker_count(self.settings.workers),
+            on_done=lambda done: tracker.advance(done, len(documents)),
+        )
+        kept = [
+            page
+            for document_pages, _ in normalized
+            for page in document_pages
+            if len(page["text"]) >= self.settings.min_chars
+        ]
+        self.drop("too_short", len(pages) - len(kept))
+        write_table(paths.interim(NORMALIZED), kept, SCHEMA)
+        return {
+            "pages_in": len(pages),
+            "pages_kept": len(kept),
+            "pages_too_short": len(pages) - len(kept),
+            "boilerplate_lines_removed": sum(removed for _, removed in normalized),
+        }

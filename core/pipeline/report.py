@@ -2,14 +2,16 @@
 (also the job's result) and a Markdown QC report beside it."""
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 
-from core.kinds.build_datasets.spec import BuildDatasetsSpec
 from core.pipeline.build_marker import check_same_build
-from core.pipeline.files import SPLITS, PipelinePaths, read_json, require, write_json
+from core.pipeline.files import SPLITS, PipelinePaths, require, write_json
+from core.pipeline.stats import PipelineStats
+from core.pipeline.step import PipelineStep
 from core.pipeline.tracker import Tracker
 from core.publish import publishing
 from core.think import think_shape
@@ -22,6 +24,13 @@ CONTRACT = {  # DESIGN.md, "Contracts carried over"
     "min_multi_turn_ratio": 0.15,
     "max_bad_json_lines": 0,
 }
+UPSTREAM = ("extract", "normalize", "dedup")  # the stages whose counts the report repeats
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    min_dapt_chunks: int
+    min_sft_examples: int
 
 
 def _ratio(part: int, whole: int) -> float:
@@ -78,10 +87,8 @@ def _per_split(counts: dict[str, int]) -> dict[str, int]:
     return {**counts, "total": sum(counts.values())}
 
 
-def collect_checks(paths: PipelinePaths) -> dict[str, Any]:
-    extract = read_json(paths.interim("extract.json"), "extract")
-    normalize = read_json(paths.interim("normalize.json"), "normalize")
-    dedup = read_json(paths.interim("dedup.json"), "dedup")
+def collect_checks(paths: PipelinePaths, stats: PipelineStats) -> dict[str, Any]:
+    extract, normalize, dedup = (stats.counts(stage) for stage in UPSTREAM)
     dapt = {
         s: pq.read_table(
             require(paths.dapt_dir / f"{s}.parquet", "build_dapt"), columns=["token_count"]
@@ -113,7 +120,7 @@ def collect_checks(paths: PipelinePaths) -> dict[str, Any]:
     }
 
 
-def contract_warnings(checks: dict[str, Any], spec: BuildDatasetsSpec) -> list[str]:
+def contract_warnings(checks: dict[str, Any], settings: ReportSettings) -> list[str]:
     thinking, warnings = checks["sft_thinking"]["total"], []
     if thinking["think_ratio"] < CONTRACT["min_think_ratio"]:
         warnings.append(f"THINK coverage {thinking['think_ratio']:.4f} < 0.995")
@@ -123,14 +130,15 @@ def contract_warnings(checks: dict[str, Any], spec: BuildDatasetsSpec) -> list[s
         warnings.append(f"multi-turn share {thinking['multi_turn_ratio']:.4f} < 0.15")
     if thinking["bad_json_lines"] > CONTRACT["max_bad_json_lines"]:
         warnings.append(f"{thinking['bad_json_lines']} unparseable SFT jsonl line(s)")
-    if checks["dapt_chunks"]["total"] < spec.min_dapt_chunks:
+    if checks["dapt_chunks"]["total"] < settings.min_dapt_chunks:
         warnings.append(
-            f"{checks['dapt_chunks']['total']} DAPT chunks < min_dapt_chunks {spec.min_dapt_chunks}"
+            f"{checks['dapt_chunks']['total']} DAPT chunks < min_dapt_chunks "
+            f"{settings.min_dapt_chunks}"
         )
-    if checks["sft_examples"]["total"] < spec.min_sft_examples:
+    if checks["sft_examples"]["total"] < settings.min_sft_examples:
         warnings.append(
             f"{checks['sft_examples']['total']} SFT examples < min_sft_examples "
-            f"{spec.min_sft_examples}"
+            f"{settings.min_sft_examples}"
         )
     if checks["pages_without_ocr"]:
         warnings.append(
@@ -140,25 +148,40 @@ def contract_warnings(checks: dict[str, Any], spec: BuildDatasetsSpec) -> list[s
     return warnings
 
 
-def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict[str, Any]:
-    check_same_build(paths.dapt_dir, paths.sft_dir)  # a report on a mixed pair describes neither
-    checks = collect_checks(paths)
-    warnings = contract_warnings(checks, spec)
-    report = {
-        "ok": not warnings,
-        "warnings": warnings,
-        "checks": checks,
-        "contract": {
-            **CONTRACT,
-            "min_dapt_chunks": spec.min_dapt_chunks,
-            "min_sft_examples": spec.min_sft_examples,
-        },
-    }
-    write_json(paths.output_dir / REPORT_JSON, report)
-    with publishing(paths.output_dir / REPORT_MD) as temporary:
-        temporary.write_text(markdown(report))
-    tracker.advance(1, 1)
-    return report
+class Validator(PipelineStep):
+    name = "validate"
+    own_record = True  # the report is the job's result and its own file
+    settings: ReportSettings
+
+    def inputs(self, paths: PipelinePaths) -> list[Path]:
+        return [paths.dapt_dir, paths.sft_dir]
+
+    def outputs(self, paths: PipelinePaths) -> list[Path]:
+        return [paths.output_dir / REPORT_JSON, paths.output_dir / REPORT_MD]
+
+    def conditions(self, paths: PipelinePaths, stats: PipelineStats) -> Any:
+        return {s: saved.counts if (saved := stats.get(s)) else None for s in UPSTREAM}
+
+    def process(self, paths: PipelinePaths, tracker: Tracker, stats: PipelineStats) -> dict:
+        # A report on a mixed pair describes neither.
+        check_same_build(paths.dapt_dir, paths.sft_dir)
+        checks = collect_checks(paths, stats)
+        warnings = contract_warnings(checks, self.settings)
+        report = {
+            "ok": not warnings,
+            "warnings": warnings,
+            "checks": checks,
+            "contract": {
+                **CONTRACT,
+                "min_dapt_chunks": self.settings.min_dapt_chunks,
+                "min_sft_examples": self.settings.min_sft_examples,
+            },
+        }
+        write_json(paths.output_dir / REPORT_JSON, report)
+        with publishing(paths.output_dir / REPORT_MD) as temporary:
+            temporary.write_text(markdown(report))
+        tracker.advance(1, 1)
+        return report
 
 
 def markdown(report: dict[str, Any]) -> str:

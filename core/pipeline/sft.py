@@ -4,14 +4,17 @@ addresses) and a two-turn follow-up; one jsonl per split."""
 
 import json
 from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from core.kinds.build_datasets.spec import BuildDatasetsSpec
 from core.pipeline import content, phrasing
 from core.pipeline.build_marker import write_marker
 from core.pipeline.dedup import DEDUPED
 from core.pipeline.files import SPLITS, PipelinePaths, read_rows
 from core.pipeline.splits import assign_splits
+from core.pipeline.stats import PipelineStats
+from core.pipeline.step import PipelineStep
 from core.pipeline.tracker import Tracker
 from core.prompts import system_prompt
 from core.publish import publishing, publishing_dir
@@ -20,6 +23,14 @@ from core.think import with_think
 ANSWER_CHARS = 900
 OVERVIEW_CHARS = 320
 MAX_ADDRESSES = 8
+
+
+@dataclass(frozen=True)
+class SftSettings:
+    seed: int
+    max_examples_per_page: int
+    answer_chars: int
+    phrasings: int
 
 
 def _take(parts: list[str], limit: int, sep: str = " ") -> tuple[str, list[str]]:
@@ -98,38 +109,55 @@ def examples_for_page(
     return examples
 
 
-def run(spec: BuildDatasetsSpec, paths: PipelinePaths, tracker: Tracker) -> dict[str, Any]:
-    pages = read_rows(paths.interim(DEDUPED), "dedup")
-    splits = assign_splits((page["doc_id"] for page in pages), spec.seed)
-    system = system_prompt(paths.model_path)
-    examples: dict[str, list[dict]] = {split: [] for split in SPLITS}
-    skipped: Counter[str] = Counter()
-    for done, page in enumerate(pages, 1):
-        reason = content.skip_reason(page["text"])
-        if reason:
-            skipped[reason] += 1
-        else:
-            split = splits[page["doc_id"]]
-            examples[split] += examples_for_page(
-                page, system, split, spec.max_examples_per_page, spec.answer_chars, spec.phrasings
-            )
-        if done % 200 == 0 or done == len(pages):
-            tracker.advance(done, len(pages))
-    with publishing_dir(paths.sft_dir, kind="build_datasets") as folder:
-        for split, rows in examples.items():
-            with publishing(folder / f"{split}.jsonl") as temporary, temporary.open("w") as out:
-                out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-        write_marker(
-            folder,
-            run_id=tracker.ctx.run_id,
-            stage="build_sft",
-            pages=paths.interim(DEDUPED),
-            seed=spec.seed,
+class SftBuilder(PipelineStep):
+    name = "build_sft"
+    settings: SftSettings
+
+    def inputs(self, paths: PipelinePaths) -> list[Path]:
+        return [paths.interim(DEDUPED), paths.model_path / "SYSTEM_PROMPT.txt"]
+
+    def outputs(self, paths: PipelinePaths) -> list[Path]:
+        return [paths.sft_dir]
+
+    def process(self, paths: PipelinePaths, tracker: Tracker, stats: PipelineStats) -> dict:
+        pages = read_rows(paths.interim(DEDUPED), "dedup")
+        splits = assign_splits((page["doc_id"] for page in pages), self.settings.seed)
+        system = system_prompt(paths.model_path)
+        examples: dict[str, list[dict]] = {split: [] for split in SPLITS}
+        skipped: Counter[str] = Counter()
+        for done, page in enumerate(pages, 1):
+            if reason := content.skip_reason(page["text"]):
+                skipped[reason] += 1
+                self.drop(reason)
+            else:
+                split = splits[page["doc_id"]]
+                examples[split] += self._examples(page, system, split)
+            if done % 200 == 0 or done == len(pages):
+                tracker.advance(done, len(pages))
+        self._publish(paths, examples, tracker)
+        counts = {split: len(rows) for split, rows in examples.items()}
+        return {
+            "pages_in": len(pages),
+            "pages_used": len(pages) - sum(skipped.values()),
+            "pages_skipped": dict(sorted(skipped.items())),
+            "sft_examples": {**counts, "total": sum(counts.values())},
+        }
+
+    def _examples(self, page: dict, system: str, split: str) -> list[dict[str, Any]]:
+        s = self.settings
+        return examples_for_page(
+            page, system, split, s.max_examples_per_page, s.answer_chars, s.phrasings
         )
-    counts = {split: len(rows) for split, rows in examples.items()}
-    return {
-        "pages_in": len(pages),
-        "pages_used": len(pages) - sum(skipped.values()),
-        "pages_skipped": dict(sorted(skipped.items())),
-        "sft_examples": {**counts, "total": sum(counts.values())},
-    }
+
+    def _publish(self, paths: PipelinePaths, examples: dict[str, list[dict]], tracker: Tracker):
+        with publishing_dir(paths.sft_dir, kind="build_datasets") as folder:
+            for split, rows in examples.items():
+                with publishing(folder / f"{split}.jsonl") as temporary, temporary.open("w") as out:
+                    out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+            write_marker(
+                folder,
+                run_id=tracker.ctx.run_id,
+                stage=self.name,
+                pages=paths.interim(DEDUPED),
+                seed=self.settings.seed,
+            )

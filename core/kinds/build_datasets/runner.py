@@ -1,25 +1,26 @@
-"""Seed step 3: run the chosen stages of the dataset pipeline, each an event with its counts."""
+"""Seed step 3: run the chosen stages of the dataset pipeline, each an event with its counts.
 
-import time
+This is the one place that reads a BuildDatasetsSpec: it gives each stage its own small
+settings, so the pipeline (core/pipeline) never depends on the API's schema.
+"""
+
 from typing import Any
 
 from core.context import RunContext
 from core.errors import JobFailure
 from core.kinds.build_datasets.spec import BuildDatasetsSpec
-from core.pipeline import dapt, dedup, extract, manifest, normalize, report, sft
-from core.pipeline.files import PipelinePaths, write_json
-from core.pipeline.tracker import Tracker
+from core.pipeline.dapt import DaptBuilder, DaptSettings
+from core.pipeline.dedup import Deduplicator, DedupSettings
+from core.pipeline.extract import Extractor, ExtractSettings
+from core.pipeline.files import PipelinePaths
+from core.pipeline.manifest import Manifest, ManifestSettings
+from core.pipeline.normalize import Normalizer, NormalizeSettings
+from core.pipeline.report import ReportSettings, Validator
+from core.pipeline.sft import SftBuilder, SftSettings
+from core.pipeline.step import PipelineStep, run_steps
 from core.publish import claim_dir
+from core.specs.paths import resolve
 
-STAGES = {
-    "manifest": manifest.run,
-    "extract": extract.run,
-    "normalize": normalize.run,
-    "dedup": dedup.run,
-    "build_dapt": dapt.run,
-    "build_sft": sft.run,
-    "validate": report.run,
-}
 CONTRACT_HINT = (
     "Read validation_report.md in output_dir: fix the source documents or the thresholds "
     "(min_dapt_chunks, min_sft_examples, OCR), or set strict_thinking_contract: false to "
@@ -27,26 +28,42 @@ CONTRACT_HINT = (
 )
 
 
-def run(spec: BuildDatasetsSpec, ctx: RunContext) -> dict[str, Any]:
+def steps_of(spec: BuildDatasetsSpec) -> list[PipelineStep]:
+    """The stages `spec.stages` names, in order, each with the settings it reads."""
+    s = spec
+    every: list[PipelineStep] = [
+        Manifest(ManifestSettings(source_dir=s.source_dir)),
+        Extractor(ExtractSettings(s.allow_ocr, s.ocr_threshold, s.ocr_language, s.workers)),
+        Normalizer(NormalizeSettings(s.min_chars, s.workers)),
+        Deduplicator(DedupSettings(s.near_dup_threshold, s.workers)),
+        DaptBuilder(DaptSettings(s.seed, s.block_size, s.stride, s.min_chunk_tokens)),
+        SftBuilder(SftSettings(s.seed, s.max_examples_per_page, s.answer_chars, s.phrasings)),
+        Validator(ReportSettings(s.min_dapt_chunks, s.min_sft_examples)),
+    ]
+    return [step for step in every if step.name in spec.stages]
+
+
+def paths_of(spec: BuildDatasetsSpec, ctx: RunContext) -> PipelinePaths:
     try:
-        paths = PipelinePaths.of(spec, ctx.workspace)
+        return PipelinePaths(
+            workspace=ctx.workspace,
+            source_dir=resolve(ctx.workspace, spec.source_dir),
+            model_path=resolve(ctx.workspace, spec.model_path),
+            output_dir=resolve(ctx.workspace, spec.output_dir),
+            interim_dir=resolve(ctx.workspace, spec.interim_dir),
+        )
     except ValueError as exc:
         raise JobFailure("path_outside_workspace", str(exc)) from exc
+
+
+def run(spec: BuildDatasetsSpec, ctx: RunContext) -> dict[str, Any]:
+    paths = paths_of(spec, ctx)
     for folder in (paths.output_dir, paths.interim_dir):  # refused unless ours to write
         claim_dir(folder, kind=spec.kind)
-    timings: dict[str, float] = {}
-    counts: dict[str, Any] = {}
-    for index, stage in enumerate(spec.stages):
-        ctx.set_stage(stage, f"stage {index + 1}/{len(spec.stages)}: {stage}")
-        started = time.perf_counter()
-        counts[stage] = STAGES[stage](spec, paths, Tracker(ctx, index, len(spec.stages)))
-        timings[stage] = round(time.perf_counter() - started, 3)
-        if stage != "validate":  # the report is its own record
-            write_json(paths.interim(f"{stage}.json"), counts[stage])
-            ctx.event(f"{stage} done in {timings[stage]:.2f} s", data=counts[stage])
-    if "validate" not in counts:
-        return {"stages": counts, "stage_seconds": timings}
-    result = {**counts["validate"], "stage_seconds": timings}
+    stats, timings = run_steps(steps_of(spec), paths, ctx)
+    if "validate" not in stats:
+        return {"stages": {name: s.counts for name, s in stats.items()}, "stage_seconds": timings}
+    result = {**stats["validate"].counts, "stage_seconds": timings}
     ctx.event(
         f"validation {'passed' if result['ok'] else 'has warnings'}",
         level="info" if result["ok"] else "warning",

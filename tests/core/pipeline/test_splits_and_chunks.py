@@ -90,5 +90,7 @@ def test_chunks_overlap_by_exactly_stride_tokens(built):
 
 def test_same_seed_same_datasets(built, workspace):
     first = (workspace / "data/processed/sft/train.jsonl").read_bytes()
-    build(workspace, stages=["build_dapt", "build_sft"])
+    (workspace / "data/interim/stats.json").unlink()  # forget the runs: really build again
+    _, ctx = build(workspace, stages=["build_dapt", "build_sft"])
+    assert not any((data or {}).get("skipped") for _, _, _, data in ctx.events)
     assert (workspace / "data/processed/sft/train.jsonl").read_bytes() == first
