@@ -141,14 +141,14 @@ def direct(fields: dict) -> dict:
     from core.specs.paths import resolve
     from core.training.data import load_splits
     from core.training.device import resolve_device
-    from core.training.model import load_model, load_tokenizer
+    from core.training.model import load_model, load_pretrained_tokenizer
     from core.training.phases import Phase, arguments
 
     spec = TrainSpec.model_validate(fields)
     workspace = Path(os.environ["C64FT_WORKSPACE"])
     model_path = resolve(workspace, spec.model_path)
     device = resolve_device(spec, ConsoleContext(workspace=workspace))  # the job's choice
-    tokenizer = load_tokenizer(model_path)
+    tokenizer = load_pretrained_tokenizer(model_path)
     tokenizer.chat_template = load_template(DEFAULT_TEMPLATE)
     dapt = spec.phase == "dapt"
     folder = resolve(workspace, spec.dapt_dir if dapt else spec.sft_dir)

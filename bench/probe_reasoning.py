@@ -13,7 +13,7 @@ from pathlib import Path
 from c64ft.console import ConsoleContext
 from core.errors import JobFailure
 from core.kinds.validate_reasoning.runner import run
-from core.kinds.validate_reasoning.spec import ValidateReasoningSpec
+from core.kinds.validate_reasoning.spec import Thresholds, ValidateReasoningSpec
 
 EVERYDAY = [
     "How does the VIC-II chip decide the colour of the screen border, and how do I change it "
@@ -58,12 +58,7 @@ def probe_spec(model_path: str) -> ValidateReasoningSpec:
         multi_turn_prompts=[
             {"id": f"c{i:02d}", "turns": [q, FOLLOW_UPS[i // 10]]} for i, q in enumerate(questions)
         ],
-        thresholds={
-            "think_tag_rate": 0,
-            "balanced_rate": 0,
-            "final_answer_rate": 0,
-            "multi_turn_retained_rate": 0,
-        },
+        thresholds={name: 0 for name in Thresholds.model_fields},  # measure, never fail
     )
 
 

@@ -8,6 +8,7 @@ from core.context import RunContext
 from core.fence import claim_outputs
 from core.kinds import KINDS
 from core.specs.base import SpecBase
+from core.specs.paths import resolve_field
 
 
 def run_spec(spec: SpecBase, ctx: RunContext) -> dict[str, Any]:
@@ -15,11 +16,15 @@ def run_spec(spec: SpecBase, ctx: RunContext) -> dict[str, Any]:
 
     Raises:
         ValueError: the kind has no runner (a workflow runs as child jobs of the service).
+        JobFailure: a path the spec reads or writes leads out of the workspace now
+            (`path_outside_workspace`, the field named).
         OutputRefused: an output would write where it must not (`core.fence`).
     """
     target = KINDS[spec.kind].runner
     if target is None:
         raise ValueError(f"{spec.kind} has no runner of its own: the service runs its steps")
+    for field, value in spec.inputs() + spec.outputs():  # the disk may have changed since
+        resolve_field(ctx.workspace, field, value)
     claim_outputs(spec, ctx.workspace, get_settings())
     module_name, function_name = target.split(":")
     runner = getattr(importlib.import_module(module_name), function_name)

@@ -1,16 +1,10 @@
-"""The runtime THINK contract measured on generated transcripts (DESIGN.md's thresholds)."""
+"""The runtime THINK contract measured on generated transcripts, against the thresholds a job
+gives (their defaults: `Thresholds` of the validate_reasoning spec, DESIGN.md's)."""
 
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from core.think import think_shape
-
-THRESHOLDS = {  # DESIGN.md, "Runtime contract"
-    "think_tag_rate": 0.95,  # single-turn runs with a THINK tag
-    "balanced_rate": 0.95,  # single-turn runs whose tags are balanced
-    "final_answer_rate": 0.95,  # single-turn runs with a non-empty answer after [/THINK]
-    "multi_turn_retained_rate": 0.90,  # multi-turn runs keeping the shape in every turn
-}
 
 
 @dataclass(frozen=True)

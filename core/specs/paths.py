@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints
 
+from core.errors import JobFailure
+
 # A file system refuses a name over 255 bytes; the service adds up to 21 bytes to an output's
 # name (`.<name>-merged.<8 hex>.tmp` while publishing), so a spec's names stay under 224.
 MAX_NAME_BYTES = 223
@@ -47,6 +49,21 @@ def resolve(workspace: Path, relative: str) -> Path:
     if not path.is_relative_to(root):
         raise ValueError(f"{relative} leads outside the workspace {root}")
     return path
+
+
+def resolve_field(workspace: Path, field: str, value: str) -> Path:
+    """`resolve` at run time, for the spec field `field`: a path that leads out of the workspace
+    (a symlink swapped in after submission) fails the job as `path_outside_workspace`."""
+    try:
+        return resolve(workspace, value)
+    except ValueError as exc:
+        raise JobFailure(
+            "path_outside_workspace",
+            str(exc),
+            hint=f"Point {field} at a path inside the workspace; no symlink on the way may lead "
+            "out of it.",
+            param=field,
+        ) from exc
 
 
 def relative(workspace: Path, path: Path) -> str:

@@ -9,7 +9,9 @@ from core.kinds.train.spec import LORA_TARGETS, TrainSpec
 from core.training.device import Device
 
 
-def load_tokenizer(model_path: Path) -> PreTrainedTokenizerBase:
+def load_pretrained_tokenizer(model_path: Path) -> PreTrainedTokenizerBase:
+    """The transformers tokenizer (chat template, padding) that training and generation use;
+    `core.tokenizer.load_tokenizer` is the light `tokenizers` one that only counts tokens."""
     tokenizer = AutoTokenizer.from_pretrained(model_path)
     if tokenizer.pad_token is None:  # padding needs a token; EOS is masked out of the labels
         tokenizer.pad_token = tokenizer.eos_token

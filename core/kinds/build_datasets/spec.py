@@ -9,7 +9,13 @@ from core.specs.paths import WorkspacePath
 
 Stage = Literal["manifest", "extract", "normalize", "dedup", "build_dapt", "build_sft", "validate"]
 STAGES: tuple[Stage, ...] = get_args(Stage)
+DEFAULT_OUTPUT_DIR = "data/processed"
 DAPT_FOLDER, SFT_FOLDER = "dapt", "sft"  # under output_dir
+
+
+def dataset_dir(folder: str, output_dir: str = DEFAULT_OUTPUT_DIR) -> str:
+    """Where build_dapt (DAPT_FOLDER) or build_sft (SFT_FOLDER) writes its splits."""
+    return f"{output_dir}/{folder}"
 
 
 class BuildDatasetsSpec(SpecBase):
@@ -25,7 +31,7 @@ class BuildDatasetsSpec(SpecBase):
         "token windows; its SYSTEM_PROMPT.txt, when present, starts the SFT system turn.",
     )
     output_dir: WorkspacePath = Field(
-        "data/processed",
+        DEFAULT_OUTPUT_DIR,
         description="Where dapt/, sft/, duplicates.parquet and the validation reports go.",
     )
     interim_dir: WorkspacePath = Field(
@@ -93,12 +99,12 @@ class BuildDatasetsSpec(SpecBase):
     @property
     def dapt_dir(self) -> str:
         """Where build_dapt writes its splits: what a train job's `dapt_dir` reads."""
-        return f"{self.output_dir}/{DAPT_FOLDER}"
+        return dataset_dir(DAPT_FOLDER, self.output_dir)
 
     @property
     def sft_dir(self) -> str:
         """Where build_sft writes its splits: what a train job's `sft_dir` reads."""
-        return f"{self.output_dir}/{SFT_FOLDER}"
+        return dataset_dir(SFT_FOLDER, self.output_dir)
 
     def inputs(self) -> list[tuple[str, str]]:
         reads = [("source_dir", self.source_dir)] if "manifest" in self.stages else []

@@ -16,13 +16,13 @@ from core.kinds.train.spec import LORA_TARGETS, TrainSpec
 from core.pipeline.build_marker import check_same_build
 from core.prompts import system_prompt
 from core.publish import check_writable, claim_dir
-from core.specs.paths import relative, resolve
+from core.specs.paths import relative, resolve, resolve_field
 from core.training import export
 from core.training.callbacks import JobCallback
 from core.training.checkpoints import latest_checkpoint, problem, reached_end
 from core.training.data import load_splits
 from core.training.device import Device, resolve_device
-from core.training.model import load_model, load_tokenizer
+from core.training.model import load_model, load_pretrained_tokenizer
 from core.training.phases import (
     Phase,
     dapt_trainer,
@@ -69,7 +69,7 @@ def _start(spec: TrainSpec, ctx: RunContext) -> tuple[str, Path] | None:
         if saved_step == int(step) and phase in spec.phases
     ]
     found.sort(key=lambda c: spec.phases.index(c[0]))  # at a tie, the later phase
-    if not found or not resolve(ctx.workspace, found[-1][1]).is_dir():
+    if not found or not resolve_field(ctx.workspace, "from_checkpoint", found[-1][1]).is_dir():
         raise JobFailure(
             "checkpoint_not_found",
             f"no {'/'.join(spec.phases)} checkpoint {spec.from_checkpoint} on disk",
@@ -77,7 +77,7 @@ def _start(spec: TrainSpec, ctx: RunContext) -> tuple[str, Path] | None:
             param="from_checkpoint",
         )
     phase, path = found[-1]
-    folder = resolve(ctx.workspace, path)
+    folder = resolve_field(ctx.workspace, "from_checkpoint", path)
     reason = problem(folder)
     if reason:  # its save was cut short: the Trainer would fail on it, or resume from half of it
         raise JobFailure(
@@ -183,7 +183,7 @@ def run(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
         f"loading the tokenizer and datasets; training on {device.name}",
         precision=device.precision,
     )
-    tokenizer = load_tokenizer(model_path)
+    tokenizer = load_pretrained_tokenizer(model_path)
     template, assistant_only = _template(spec, workspace, ctx)
     tokenizer.chat_template = template
     phases = _plan(spec, workspace, ctx)
@@ -229,7 +229,7 @@ def run(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
             )
         outputs.save_phase(trainer.save_model, phase.output_dir)
     if spec.merge_adapter and spec.use_lora and "sft" in spec.phases:
-        merged = resolve(workspace, f"{spec.output_of('sft')}-merged")
+        merged = resolve(workspace, spec.merged_dir())
         _merge(phases[-1], model, merged, outputs, ctx)
         report["artifacts"]["merged_model"] = relative(workspace, merged)
     report["versions"] = {

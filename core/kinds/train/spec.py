@@ -4,9 +4,12 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
+from core.kinds.build_datasets.spec import DAPT_FOLDER, SFT_FOLDER, dataset_dir
 from core.specs.base import SpecBase
 from core.specs.paths import WorkspacePath
 
+DEFAULT_OUTPUT_DIR = "models/fine-tuned"
+DAPT_SUFFIX, MERGED_SUFFIX = "-dapt", "-merged"  # beside output_dir and sft_output_dir
 CHECKPOINT_REF = r"^job_[0-9a-f]{8,64}:[0-9]+$"
 # Module names of Mistral3ForConditionalGeneration: the vision tower and the projector never match.
 LORA_TARGETS = {
@@ -25,9 +28,9 @@ class TrainSpec(SpecBase):
         "models/Ministral-3-8B-Thinking",
         description="Base model folder; must be on C64FT_ALLOWED_BASE_MODELS.",
     )
-    dapt_dir: WorkspacePath = Field("data/processed/dapt", description="DAPT parquet splits.")
-    sft_dir: WorkspacePath = Field("data/processed/sft", description="SFT jsonl splits.")
-    output_dir: WorkspacePath = Field("models/fine-tuned", description="Base of the outputs.")
+    dapt_dir: WorkspacePath = Field(dataset_dir(DAPT_FOLDER), description="DAPT parquet splits.")
+    sft_dir: WorkspacePath = Field(dataset_dir(SFT_FOLDER), description="SFT jsonl splits.")
+    output_dir: WorkspacePath = Field(DEFAULT_OUTPUT_DIR, description="Base of the outputs.")
     dapt_output_dir: WorkspacePath | None = Field(
         None, description="DAPT adapter and checkpoints; default `<output_dir>-dapt`."
     )
@@ -90,10 +93,14 @@ class TrainSpec(SpecBase):
     @model_validator(mode="after")
     def _fill_output_dirs(self) -> Self:
         if self.dapt_output_dir is None:
-            self.dapt_output_dir = f"{self.output_dir}-dapt"
+            self.dapt_output_dir = self._default_output_of("dapt")
         if self.sft_output_dir is None:
-            self.sft_output_dir = self.output_dir
+            self.sft_output_dir = self._default_output_of("sft")
         return self
+
+    def _default_output_of(self, phase: str) -> str:
+        """A phase's folder when its own field is unset: derived from output_dir."""
+        return f"{self.output_dir}{DAPT_SUFFIX}" if phase == "dapt" else self.output_dir
 
     @property
     def phases(self) -> list[str]:
@@ -103,6 +110,10 @@ class TrainSpec(SpecBase):
         """The output folder of a phase (filled in by validation)."""
         folder = self.dapt_output_dir if phase == "dapt" else self.sft_output_dir
         return folder or self.output_dir
+
+    def merged_dir(self) -> str:
+        """Where the merged model goes: `<sft_output_dir>-merged`."""
+        return merged_model_dir(self.output_of("sft"))
 
     def inputs(self) -> list[tuple[str, str]]:
         reads = [("model_path", self.model_path)]
@@ -114,12 +125,12 @@ class TrainSpec(SpecBase):
         """Each phase's folder and the merged model's, each named by the field it comes from."""
 
         def field(phase: str) -> str:  # output_dir, where the phase's folder derives from it
-            derived = self.output_dir if phase == "sft" else f"{self.output_dir}-dapt"
-            return "output_dir" if self.output_of(phase) == derived else f"{phase}_output_dir"
+            derived = self.output_of(phase) == self._default_output_of(phase)
+            return "output_dir" if derived else f"{phase}_output_dir"
 
         writes = [(field(p), self.output_of(p)) for p in self.phases]
         if self.merge_adapter and self.use_lora and "sft" in self.phases:
-            writes.append((field("sft"), f"{self.output_of('sft')}-merged"))
+            writes.append((field("sft"), self.merged_dir()))
         return writes
 
     def exported_model(self) -> tuple[str, str | None]:
@@ -128,5 +139,10 @@ class TrainSpec(SpecBase):
         if not self.use_lora:
             return last, None
         if self.merge_adapter and "sft" in self.phases:
-            return f"{self.output_of('sft')}-merged", None
+            return self.merged_dir(), None
         return self.model_path, last
+
+
+def merged_model_dir(sft_output_dir: str) -> str:
+    """The merged model's folder, beside the SFT adapter's."""
+    return f"{sft_output_dir}{MERGED_SUFFIX}"

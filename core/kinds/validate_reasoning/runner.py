@@ -17,9 +17,9 @@ from core.publish import publishing_dir
 from core.reasoning.generate import Conversation, Limits, generate_turn
 from core.reasoning.metrics import measure_run, summarize
 from core.reasoning.report import FILES, write_files
-from core.specs.paths import relative, resolve
+from core.specs.paths import relative, resolve, resolve_field
 from core.training.device import Device, resolve_device
-from core.training.model import load_tokenizer
+from core.training.model import load_pretrained_tokenizer
 
 CONTRACT_HINT = (
     "The model does not keep the THINK contract. Check that training and validation use the "
@@ -32,7 +32,8 @@ def run(spec: ValidateReasoningSpec, ctx: RunContext) -> dict[str, Any]:
     workspace = ctx.workspace
     model_path = resolve(workspace, spec.model_path)
     adapter = resolve(workspace, spec.adapter_path) if spec.adapter_path else None
-    output = resolve(workspace, spec.output_dir or f"results/reasoning_validation/{ctx.run_id}")
+    output_dir = spec.output_dir or f"results/reasoning_validation/{ctx.run_id}"
+    output = resolve_field(workspace, "output_dir", output_dir)
     device = resolve_device(spec, ctx)
     ctx.set_stage("load", f"loading {spec.model_path} on {device.name} ({device.precision})")
     model, tokenizer, template_source = _load(spec, model_path, adapter, device, workspace)
@@ -81,7 +82,7 @@ def run(spec: ValidateReasoningSpec, ctx: RunContext) -> dict[str, Any]:
 def _load(spec, model_path: Path, adapter: Path | None, device: Device, workspace: Path):
     """Model (with the adapter applied), tokenizer padding on the left, and where the chat
     template came from: the spec's file, the one saved with the model, or the project's."""
-    tokenizer = load_tokenizer(adapter or model_path)
+    tokenizer = load_pretrained_tokenizer(adapter or model_path)
     tokenizer.padding_side = "left"  # generation continues every row at its right end
     if spec.chat_template_path:
         tokenizer.chat_template = load_template(resolve(workspace, spec.chat_template_path))

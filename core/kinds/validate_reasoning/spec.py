@@ -4,6 +4,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from core.kinds.train.spec import DEFAULT_OUTPUT_DIR, merged_model_dir
 from core.specs.base import SpecBase
 from core.specs.paths import WorkspacePath
 
@@ -64,7 +65,7 @@ class ValidateReasoningSpec(SpecBase):
         description="Generate from the exported model and measure the THINK contract (seed step 5)."
     )
     model_path: WorkspacePath = Field(
-        "models/fine-tuned-merged",
+        merged_model_dir(DEFAULT_OUTPUT_DIR),  # what train exports by default
         description="A merged model folder (train's `<sft_output_dir>-merged`), or the base "
         "model when `adapter_path` is set.",
     )

@@ -1,6 +1,9 @@
 """The runtime THINK metrics on hand-written transcripts."""
 
-from core.reasoning.metrics import THRESHOLDS, measure_run, summarize
+from core.kinds.validate_reasoning.spec import Thresholds
+from core.reasoning.metrics import measure_run, summarize
+
+THRESHOLDS = Thresholds().model_dump()  # the defaults, DESIGN.md's
 
 GOOD = "[THINK]The border colour is a VIC-II register.[/THINK]POKE 53280,0 makes it black."
 
