@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from core.errors import JobFailure
+from core.pipeline.layout import DAPT_FOLDER, SFT_FOLDER
 from core.publish import publishing
 
 SPLITS = ("train", "validation", "test")
@@ -30,11 +31,11 @@ class PipelinePaths:
 
     @property
     def dapt_dir(self) -> Path:
-        return self.output_dir / "dapt"
+        return self.output_dir / DAPT_FOLDER
 
     @property
     def sft_dir(self) -> Path:
-        return self.output_dir / "sft"
+        return self.output_dir / SFT_FOLDER
 
 
 def write_table(path: Path, rows: list[dict[str, Any]], schema: pa.Schema) -> None:

@@ -123,11 +123,14 @@ def collect_checks(paths: PipelinePaths, stats: PipelineStats) -> dict[str, Any]
 def contract_warnings(checks: dict[str, Any], settings: ReportSettings) -> list[str]:
     thinking, warnings = checks["sft_thinking"]["total"], []
     if thinking["think_ratio"] < CONTRACT["min_think_ratio"]:
-        warnings.append(f"THINK coverage {thinking['think_ratio']:.4f} < 0.995")
+        limit = CONTRACT["min_think_ratio"]
+        warnings.append(f"THINK coverage {thinking['think_ratio']:.4f} < {limit}")
     if thinking["unique_think_texts"] < CONTRACT["min_unique_think_texts"]:
-        warnings.append(f"{thinking['unique_think_texts']} distinct reasoning traces < 8")
+        limit = CONTRACT["min_unique_think_texts"]
+        warnings.append(f"{thinking['unique_think_texts']} distinct reasoning traces < {limit}")
     if thinking["multi_turn_ratio"] < CONTRACT["min_multi_turn_ratio"]:
-        warnings.append(f"multi-turn share {thinking['multi_turn_ratio']:.4f} < 0.15")
+        limit = CONTRACT["min_multi_turn_ratio"]
+        warnings.append(f"multi-turn share {thinking['multi_turn_ratio']:.4f} < {limit}")
     if thinking["bad_json_lines"] > CONTRACT["max_bad_json_lines"]:
         warnings.append(f"{thinking['bad_json_lines']} unparseable SFT jsonl line(s)")
     if checks["dapt_chunks"]["total"] < settings.min_dapt_chunks:

@@ -12,6 +12,7 @@ from core.pipeline import content, phrasing
 from core.pipeline.build_marker import write_marker
 from core.pipeline.dedup import DEDUPED
 from core.pipeline.files import SPLITS, PipelinePaths, read_rows
+from core.pipeline.layout import ANSWER_CHARS
 from core.pipeline.splits import assign_splits
 from core.pipeline.stats import PipelineStats
 from core.pipeline.step import PipelineStep
@@ -20,7 +21,6 @@ from core.prompts import system_prompt
 from core.publish import publishing, publishing_dir
 from core.think import with_think
 
-ANSWER_CHARS = 900
 OVERVIEW_CHARS = 320
 MAX_ADDRESSES = 8
 

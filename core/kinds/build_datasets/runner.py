@@ -19,7 +19,7 @@ from core.pipeline.report import ReportSettings, Validator
 from core.pipeline.sft import SftBuilder, SftSettings
 from core.pipeline.step import PipelineStep, run_steps
 from core.publish import claim_dir
-from core.specs.paths import resolve
+from core.specs.paths import resolve_field
 
 CONTRACT_HINT = (
     "Read validation_report.md in output_dir: fix the source documents or the thresholds "
@@ -44,16 +44,9 @@ def steps_of(spec: BuildDatasetsSpec) -> list[PipelineStep]:
 
 
 def paths_of(spec: BuildDatasetsSpec, ctx: RunContext) -> PipelinePaths:
-    try:
-        return PipelinePaths(
-            workspace=ctx.workspace,
-            source_dir=resolve(ctx.workspace, spec.source_dir),
-            model_path=resolve(ctx.workspace, spec.model_path),
-            output_dir=resolve(ctx.workspace, spec.output_dir),
-            interim_dir=resolve(ctx.workspace, spec.interim_dir),
-        )
-    except ValueError as exc:
-        raise JobFailure("path_outside_workspace", str(exc)) from exc
+    fields = ("source_dir", "model_path", "output_dir", "interim_dir")
+    found = {field: resolve_field(ctx.workspace, field, getattr(spec, field)) for field in fields}
+    return PipelinePaths(workspace=ctx.workspace, **found)
 
 
 def run(spec: BuildDatasetsSpec, ctx: RunContext) -> dict[str, Any]:

@@ -4,13 +4,13 @@ from typing import Literal, get_args
 
 from pydantic import Field, field_validator
 
+from core.pipeline.layout import ANSWER_CHARS, DAPT_FOLDER, SFT_FOLDER
 from core.specs.base import SpecBase
 from core.specs.paths import WorkspacePath
 
 Stage = Literal["manifest", "extract", "normalize", "dedup", "build_dapt", "build_sft", "validate"]
 STAGES: tuple[Stage, ...] = get_args(Stage)
 DEFAULT_OUTPUT_DIR = "data/processed"
-DAPT_FOLDER, SFT_FOLDER = "dapt", "sft"  # under output_dir
 
 
 def dataset_dir(folder: str, output_dir: str = DEFAULT_OUTPUT_DIR) -> str:
@@ -68,7 +68,7 @@ class BuildDatasetsSpec(SpecBase):
         description="SFT examples made from one page (explain, address map, two-turn follow-up).",
     )
     answer_chars: int = Field(
-        900,
+        ANSWER_CHARS,
         ge=100,
         le=20_000,
         description="Longest SFT answer, in characters, cut at a sentence (or address) boundary. "

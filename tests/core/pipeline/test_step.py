@@ -5,8 +5,8 @@ import random
 from pathlib import Path
 
 import pytest
-from core.kinds.build_datasets.spec import STAGES
 
+from core.kinds.build_datasets.spec import STAGES
 from core.pipeline import ocr, step
 from core.pipeline.stats import STATS
 from tests.core.pipeline.conftest import build, plain_corpus

@@ -1,0 +1,5 @@
+"""Names and defaults of what the pipeline writes, owned here and read by the build_datasets
+spec (a light module: importing it loads no parquet or PDF library)."""
+
+DAPT_FOLDER, SFT_FOLDER = "dapt", "sft"  # under build_datasets' output_dir
+ANSWER_CHARS = 900  # the longest SFT answer, cut at a sentence (the spec's default)
