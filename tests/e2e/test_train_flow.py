@@ -3,24 +3,8 @@
 from transformers import AutoTokenizer, Mistral3ForConditionalGeneration
 
 from tests.conftest import copy_workspace
+from tests.core.training.test_train import TINY  # the same tiny run, through the service
 from tests.e2e.service import wait_until
-
-TINY = {
-    "kind": "train",
-    "model_path": "models/tiny-ministral3",
-    "output_dir": "models/ft",
-    "allow_cpu": True,
-    "max_steps": 6,
-    "batch_size": 4,
-    "grad_accum": 1,
-    "learning_rate": 0.002,
-    "max_length": 512,
-    "gradient_checkpointing": False,
-    "logging_steps": 2,
-    "save_steps": 3,
-    "eval_steps": 3,
-    "warmup_steps": 0,
-}
 
 
 def test_both_phases_with_lora_end_to_end(redis_service, sample_workspace):
