@@ -15,7 +15,7 @@ def _embedded_broker_options(settings: Settings) -> dict:
     the broker makes the folders on its first connection."""
     root = settings.broker_folder
     folders = {"data_folder_in": root / "queue", "data_folder_out": root / "queue"}
-    folders |= {"control_folder": root / "control", "processed_folder": root / "processed"}
+    folders["control_folder"] = root / "control"  # read messages are deleted, not kept
     return {name: str(path) for name, path in folders.items()} | {"polling_interval": 0.1}
 
 

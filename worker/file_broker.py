@@ -20,8 +20,9 @@ class Channel(filesystem.Channel):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Made on the first connection, not when the Celery app is imported.
-        folders = (self.data_folder_in, self.data_folder_out)
-        for folder in (*folders, self.control_folder, self.processed_folder):
+        folders = [self.data_folder_in, self.data_folder_out, self.control_folder]
+        folders += [self.processed_folder] if self.store_processed else []
+        for folder in folders:
             os.makedirs(folder, exist_ok=True)
 
     def _put(self, queue, payload, **kwargs):

@@ -183,14 +183,11 @@ def summary(spec: WorkflowBase, children: list[Job]) -> dict[str, Any]:
     reports: dict[str, Any] = {}
     verdict = None
     for child in children:
-        build = getattr(spec, "build_datasets", None)
-        if child.kind == "build_datasets" and child.status == S.succeeded and build:
-            reports["datasets"] = f"{build.output_dir}/validation_report.md"
-        if child.kind == "train" and child.status == S.succeeded:
-            reports["model"] = (child.result or {}).get("artifacts")
-        if child.kind == "validate_reasoning" and child.result:
-            verdict = child.result.get("verdict")
-            reports["reasoning"] = child.result.get("files", {}).get("summary")
+        kind = spec.step_kinds[child.kind]
+        if kind.reports:
+            section = getattr(spec, child.kind)
+            reports |= kind.reports(section, child.status == S.succeeded, child.result)
+        verdict = (child.result or {}).get("verdict", verdict)  # the reasoning verdict
     return {"steps": steps, "verdict": verdict, "reports": reports}
 
 

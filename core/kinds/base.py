@@ -31,6 +31,8 @@ Problems = Callable[[Any, Path, set[str]], list[InputProblem]]
 Notes = Callable[[Any, Path, bool, set[str]], list[Check]]
 # (this step's section, every section by kind, the kinds that run) -> None: fills linked defaults
 Link = Callable[[Any, dict[str, Any], list[str]], None]
+# (this step's section, whether it succeeded, its result) -> where its reports are, by name
+Reports = Callable[[Any, bool, dict[str, Any] | None], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Kind:
     step: bool = False  # a step of the workflow (in registry order)
     link: Link | None = None  # a step's defaults taken from the other steps' sections
     section_doc: str = ""  # how the workflow's section of this step links its defaults
+    reports: Reports | None = None  # what a step adds to its workflow's `result.reports`
 
     @property
     def name(self) -> str:

@@ -10,14 +10,13 @@ import pyarrow.parquet as pq
 
 from core.pipeline.build_marker import check_same_build
 from core.pipeline.files import SPLITS, PipelinePaths, require, write_json
+from core.pipeline.layout import REPORT_JSON, REPORT_MD
 from core.pipeline.stats import PipelineStats
 from core.pipeline.step import PipelineStep
 from core.pipeline.tracker import Tracker
 from core.publish import publishing
 from core.think import think_shape
 
-REPORT_JSON = "validation_report.json"
-REPORT_MD = "validation_report.md"
 CONTRACT = {  # DESIGN.md, "Contracts carried over"
     "min_think_ratio": 0.995,
     "min_unique_think_texts": 8,

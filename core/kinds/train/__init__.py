@@ -18,6 +18,10 @@ def link(section: TrainSpec, sections: dict[str, Any], steps: list[str]) -> None
             setattr(section, field, folder)
 
 
+def reports(_section: TrainSpec, succeeded: bool, result: dict[str, Any] | None) -> dict:
+    return {"model": (result or {}).get("artifacts")} if succeeded else {}
+
+
 KIND = Kind(
     TrainSpec,
     "gpu",
@@ -28,4 +32,5 @@ KIND = Kind(
     step=True,
     link=link,
     section_doc="`dapt_dir` and `sft_dir` default to what the build_datasets step writes",
+    reports=reports,
 )

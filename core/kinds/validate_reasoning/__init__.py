@@ -14,6 +14,11 @@ def link(section: ValidateReasoningSpec, sections: dict[str, Any], steps: list[s
         section.model_path, section.adapter_path = sections["train"].exported_model()
 
 
+def reports(_section: ValidateReasoningSpec, _succeeded: bool, result: Any) -> dict[str, Any]:
+    """The summary, also when the model failed the contract (the report is the point)."""
+    return {"reasoning": result.get("files", {}).get("summary")} if result else {}
+
+
 KIND = Kind(
     ValidateReasoningSpec,
     "gpu",
@@ -23,4 +28,5 @@ KIND = Kind(
     step=True,
     link=link,
     section_doc="`model_path` (and `adapter_path`) default to the model the train step exports",
+    reports=reports,
 )
