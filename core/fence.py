@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from core.config import Settings
-from core.publish import OutputRefused, claim_dir, marker_kind, refusal
+from core.publish import OutputRefused, marker_kind, refusal
 from core.specs.base import SpecBase
 from core.specs.paths import resolve
 
@@ -109,10 +109,8 @@ def steps_overlap(workspace: Path, value: str, written: list[tuple[str, str]]) -
     return next((c for fence in earlier if (c := _clash(output, fence))), None)
 
 
-def claim_outputs(spec: SpecBase, workspace: Path, settings: Settings) -> None:
-    """At the start of a run: the checks again (the disk may have changed since submission),
-    then each output folder marked as this kind's, so no other kind writes there meanwhile."""
+def check_outputs(spec: SpecBase, workspace: Path, settings: Settings) -> None:
+    """At the start of a run, the checks again (the disk may have changed since submission).
+    Each runner then claims (`claim_dir`) or publishes (`publishing_dir`) its own folders."""
     if problems := output_problems(spec, workspace, settings):
         raise OutputRefused(problems[0].message, param=problems[0].param)
-    for _param, value in spec.outputs():
-        claim_dir(resolve(workspace, value), kind=spec.kind)

@@ -5,7 +5,7 @@ from typing import Any
 
 from core.config import get_settings
 from core.context import RunContext
-from core.fence import claim_outputs
+from core.fence import check_outputs
 from core.kinds import KINDS
 from core.specs.base import SpecBase
 from core.specs.paths import resolve_field
@@ -25,7 +25,7 @@ def run_spec(spec: SpecBase, ctx: RunContext) -> dict[str, Any]:
         raise ValueError(f"{spec.kind} has no runner of its own: the service runs its steps")
     for field, value in spec.inputs() + spec.outputs():  # the disk may have changed since
         resolve_field(ctx.workspace, field, value)
-    claim_outputs(spec, ctx.workspace, get_settings())
+    check_outputs(spec, ctx.workspace, get_settings())
     module_name, function_name = target.split(":")
     runner = getattr(importlib.import_module(module_name), function_name)
     return runner(spec, ctx)
