@@ -235,3 +235,18 @@ def make_tiny_model(
         raise typer.Exit(2) from exc
     size = sum(f.stat().st_size for f in built.iterdir())
     typer.echo(f"{built} ({size / 1e6:.1f} MB)")
+
+
+@app.command("setup-llama-cpp")
+def setup_llama_cpp() -> None:
+    """Fetch llama.cpp's converter scripts for the installed llama-cpp-python (the export job
+    needs them; it fetches them itself on first use, so this is for machines that will have no
+    access to the package index when they run jobs, such as a worker image)."""
+    from core.errors import JobFailure
+    from core.gguf.converter import ensure_converter
+
+    try:
+        typer.echo(ensure_converter())
+    except JobFailure as exc:
+        typer.echo(f"{exc.message}\n{exc.hint or ''}", err=True)
+        raise typer.Exit(1) from exc

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
         60.0, ge=0, description="After this, a job that ignores its cancel flag is interrupted."
     )
     max_body_bytes: int = Field(1_048_576, gt=0, description="Largest accepted request body.")
+    llama_cpp_dir: Path | None = Field(
+        None,
+        description="llama.cpp's converter scripts (a llama.cpp checkout, or the folder "
+        "`c64ft setup-llama-cpp` fills); default ~/.cache/c64ft/llama.cpp-<llama-cpp-python "
+        "version>, fetched on first use.",
+    )
     extra_kinds: list[str] = Field(
         [], description="Modules of job kinds of your own, each defining KIND (core/kinds/)."
     )

@@ -11,12 +11,18 @@ from typing import Annotated, Any, Union
 from pydantic import Field
 
 from core.config import get_settings
-from core.kinds import build_datasets, gpu_smoke, train, validate_reasoning
+from core.kinds import build_datasets, export, gpu_smoke, train, validate_reasoning
 from core.kinds.base import Kind
 from core.kinds.workflow import workflow_kind
 from core.kinds.workflow.spec import WorkflowBase
 
-STEP_KINDS: list[Kind] = [gpu_smoke.KIND, build_datasets.KIND, train.KIND, validate_reasoning.KIND]
+STEP_KINDS: list[Kind] = [
+    gpu_smoke.KIND,
+    build_datasets.KIND,
+    train.KIND,
+    export.KIND,
+    validate_reasoning.KIND,
+]
 OTHER_KINDS: list[Kind] = []
 
 

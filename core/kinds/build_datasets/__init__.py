@@ -1,4 +1,4 @@
-"""`build_datasets`, seed step 2: C64 manuals → DAPT chunks and SFT chat examples."""
+"""`build_datasets`, seed step 3: C64 manuals → DAPT chunks and SFT chat examples."""
 
 from typing import Any
 

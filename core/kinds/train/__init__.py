@@ -1,4 +1,4 @@
-"""`train`, seed step 3: DAPT then SFT with LoRA; adapters, checkpoints, the merged model."""
+"""`train`, seed step 4: DAPT then SFT with LoRA; adapters, checkpoints, the merged model."""
 
 from typing import Any
 

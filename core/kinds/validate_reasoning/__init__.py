@@ -1,4 +1,4 @@
-"""`validate_reasoning`, seed step 4: does the exported model keep the THINK contract?"""
+"""`validate_reasoning`, seed step 5: does the exported model keep the THINK contract?"""
 
 from typing import Any
 
