@@ -72,12 +72,11 @@ def main() -> None:
     except JobFailure as exc:
         raise SystemExit(f"{exc.type}: {exc.message}") from exc
     single = [r for r in report["runs"] if r["run_type"] == "single"]
-    multi = [r for r in report["runs"] if r["run_type"] == "multi_turn"]
-    first_ok = sum(r["balanced_think_tags"] and r["has_final_after_think"] for r in single)
+    multi = [r for r in report["runs"] if r["run_type"] == "multi"]
     print(
         f"| model | first turns kept | conversations kept (both turns) |\n| --- | --- | --- |\n"
-        f"| {args.model_path} | {first_ok}/{len(single)} | "
-        f"{sum(r['multi_turn_retained'] for r in multi)}/{len(multi)} |"
+        f"| {args.model_path} | {sum(r['retained'] for r in single)}/{len(single)} | "
+        f"{sum(r['retained'] for r in multi)}/{len(multi)} |"
     )
 
 

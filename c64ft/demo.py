@@ -189,7 +189,9 @@ def report(http: httpx.Client, workflow: dict[str, Any], workspace: Path) -> boo
         (s for s in result.get("steps", []) if s["step"] == "validate_reasoning"), None
     )
     if validation and verdict:
-        rates = api_client.read_job(http, validation["job_id"])["result"]["rates"]
-        console.print("reasoning contract: " + ", ".join(f"{k} {v}" for k, v in rates.items()))
+        quants = api_client.read_job(http, validation["job_id"])["result"]["quants"]
+        for quant, block in quants.items():
+            rates = ", ".join(f"{k} {v}" for k, v in block["rates"].items())
+            console.print(f"reasoning contract ({quant}): {rates}")
     console.print(f"verdict: {verdict or 'none (validation did not run)'}")
     return workflow["status"] == "succeeded" and verdict == "PASS"

@@ -27,6 +27,16 @@ class ThinkShape:
         return self.open_count == self.close_count and self.ordered
 
     @property
+    def has_both_tags(self) -> bool:
+        """A [THINK] and a [/THINK]: an unclosed block does not count (the runtime contract)."""
+        return self.open_count > 0 and self.close_count > 0
+
+    @property
+    def has_closed_blocks(self) -> bool:
+        """At least one block, each closed in order: a reply with no tags has none."""
+        return self.open_count > 0 and self.balanced
+
+    @property
     def has_final_after_think(self) -> bool:
         return self.close_count > 0 and bool(self.answer.strip())
 

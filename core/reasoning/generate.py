@@ -1,13 +1,15 @@
 """Greedy generation over conversations, turn by turn, in batches, bounded in tokens and time.
 
-A multi-turn run feeds the model's own reply back as the assistant turn before the next user
-turn, exactly as a chat client would; every prompt is the chat template rendered with
-`add_generation_prompt=True`, the same bytes training supervised (DESIGN.md, "Chat template").
+A multi run feeds the model's own reply back as the assistant turn before the next user turn,
+exactly as a chat client would; every prompt is the chat template rendered with
+`add_generation_prompt=True` (`render`), the same bytes training supervised (DESIGN.md, "Chat
+template"), whichever runtime continues it. A runtime is a `Generator`; `TransformersGenerator`
+is the one that runs the Hugging Face model itself.
 """
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 from transformers import GenerationConfig, StoppingCriteria, StoppingCriteriaList
@@ -27,7 +29,8 @@ class Turn:
 
 @dataclass
 class Conversation:
-    run_type: str  # "single" or "multi_turn"
+    run_type: str  # "single" or "multi"
+    quant: str  # the generator's: a GGUF file type (Q8_0, F16, …), or "hf" for transformers
     prompt_id: str
     seed: int
     user_turns: list[str]
@@ -38,6 +41,15 @@ class Conversation:
     def replies(self) -> list[str]:
         return [turn.reply for turn in self.turns]
 
+    def ask_next(self) -> None:
+        """Add the next user turn to the messages, before rendering the prompt."""
+        self.messages.append({"role": "user", "content": self.user_turns[len(self.turns)]})
+
+    def record(self, turn: Turn) -> None:
+        """Keep the reply, and feed it back as the assistant turn the next prompt includes."""
+        self.turns.append(turn)
+        self.messages.append({"role": "assistant", "content": turn.reply})
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -45,6 +57,22 @@ class Limits:
     ctx_size: int
     batch_size: int
     timeout_s: float
+
+
+class Generator(Protocol):
+    """A runtime the conversations run on; its `quant` labels every run it makes."""
+
+    quant: str
+
+    def generate_turn(self, batch: list[Conversation], limits: Limits, ctx: RunContext) -> None:
+        """Record one greedy reply to the next user turn of each conversation in `batch`
+        (`ask_next`, `render`, generate, `record`), stopping early once `ctx` asks to cancel."""
+        ...
+
+
+def render(tokenizer, messages: list[dict[str, str]]) -> str:
+    """The prompt text every runtime continues: the chat template, generation prompt added."""
+    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
 
 class CancelCheck(StoppingCriteria):
@@ -59,29 +87,30 @@ class CancelCheck(StoppingCriteria):
         return torch.full((rows,), stop, dtype=torch.bool, device=input_ids.device)  # type: ignore[return-value]
 
 
-def generate_turn(model, tokenizer, batch: list[Conversation], limits: Limits, ctx) -> None:
-    """Append the model's reply to the next user turn of each conversation in `batch`."""
-    for conversation in batch:
-        conversation.messages.append(
-            {"role": "user", "content": conversation.user_turns[len(conversation.turns)]}
-        )
-    prompts = [
-        tokenizer.apply_chat_template(c.messages, tokenize=False, add_generation_prompt=True)
-        for c in batch
-    ]
-    # The rendering starts with the BOS token already: the tokenizer must not add another.
-    encoded = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
-    lengths = encoded.attention_mask.sum(dim=1).tolist()
-    budgets = [min(limits.max_new_tokens, limits.ctx_size - n) for n in lengths]
-    started = time.monotonic()
-    new_ids = _generate(model, tokenizer, encoded, max(budgets), limits, ctx)
-    seconds = time.monotonic() - started
-    for conversation, prompt, length, budget, ids in zip(
-        batch, prompts, lengths, budgets, new_ids, strict=True
-    ):
-        turn = _turn(tokenizer, prompt, length, budget, ids, limits, seconds)
-        conversation.turns.append(turn)
-        conversation.messages.append({"role": "assistant", "content": turn.reply})
+class TransformersGenerator:
+    """The Hugging Face model itself (merged, or with its adapter), batched on its device."""
+
+    quant = "hf"
+
+    def __init__(self, model, tokenizer) -> None:
+        self.model, self.tokenizer = model, tokenizer  # the tokenizer pads on the left
+
+    def generate_turn(self, batch: list[Conversation], limits: Limits, ctx: RunContext) -> None:
+        tokenizer = self.tokenizer
+        for conversation in batch:
+            conversation.ask_next()
+        prompts = [render(tokenizer, c.messages) for c in batch]
+        # The rendering starts with the BOS token already: the tokenizer must not add another.
+        encoded = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+        lengths = encoded.attention_mask.sum(dim=1).tolist()
+        budgets = [min(limits.max_new_tokens, limits.ctx_size - n) for n in lengths]
+        started = time.monotonic()
+        new_ids = _generate(self.model, tokenizer, encoded, max(budgets), limits, ctx)
+        seconds = time.monotonic() - started
+        for conversation, prompt, length, budget, ids in zip(
+            batch, prompts, lengths, budgets, new_ids, strict=True
+        ):
+            conversation.record(_turn(tokenizer, prompt, length, budget, ids, limits, seconds))
 
 
 def _generate(model, tokenizer, encoded, budget: int, limits: Limits, ctx) -> list[list[int]]:

@@ -21,8 +21,11 @@ def test_validation_of_a_missing_model_is_refused(client):
 
 
 def test_validation_spec_errors_name_the_field(client):
-    body = {"kind": "validate_reasoning", "thresholds": {"balanced_rate": 2}}
-    assert detail(client.post("/jobs", json=body))[0]["loc"][-2:] == ["thresholds", "balanced_rate"]
+    body = {"kind": "validate_reasoning", "thresholds": {"single_balanced_tag_rate": 2}}
+    assert detail(client.post("/jobs", json=body))[0]["loc"][-2:] == [
+        "thresholds",
+        "single_balanced_tag_rate",
+    ]
     body = {"kind": "validate_reasoning", "decoding": "sample"}
     assert detail(client.post("/jobs", json=body))[0]["loc"][-1] == "decoding"
 

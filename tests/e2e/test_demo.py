@@ -48,7 +48,8 @@ def test_the_demo_passes_in_an_empty_folder_and_the_untrained_model_fails(tmp_pa
     assert summary.read_text().startswith("# Reasoning validation: PASS")
     assert str(summary) in output and (tmp_path / result["reports"]["datasets"]).is_file()
     report = json.loads((summary.parent / "report.json").read_text())
-    assert all(rate == 1.0 for rate in report["rates"].values()), report["rates"]
+    rates = report["quants"]["hf"]["rates"]
+    assert all(rate == 1.0 for rate in rates.values()), rates
 
     untrained = subprocess.run(
         [

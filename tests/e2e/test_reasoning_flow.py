@@ -27,7 +27,7 @@ def test_validation_of_the_untrained_tiny_model_fails_with_every_file_written(
     done = service.wait(job["id"], timeout=180)
     assert done["status"] == "failed", service.logs()
     assert done["error"]["type"] == "reasoning_contract_failed"
-    assert "think_tag_rate 0.0 < 0.95" in done["error"]["message"]
+    assert "hf: single_think_tag_rate 0.0 < 0.95" in done["error"]["message"]
     report = done["result"]
     assert report["verdict"] == "FAIL" and report["output_dir"] == (
         f"results/reasoning_validation/{job['id']}"
@@ -35,6 +35,7 @@ def test_validation_of_the_untrained_tiny_model_fails_with_every_file_written(
     files = report["files"]
     assert json.loads((service.workspace / files["report"]).read_text()) == report
     assert len(list(csv.DictReader((service.workspace / files["metrics"]).open()))) == 6
+    assert len(list(csv.DictReader((service.workspace / files["runs"]).open()))) == 6
     assert "FAIL" in (service.workspace / files["summary"]).read_text()
     assert len(list((service.workspace / files["raw"]).glob("*.json"))) == 6
     stages = [e["stage"] for e in service.events(job["id"])]

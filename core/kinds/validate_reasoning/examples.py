@@ -23,7 +23,7 @@ EXAMPLES = {
                     ],
                 }
             ],
-            "thresholds": {"multi_turn_retained_rate": 0.95},
+            "thresholds": {"multi_turn_retention_rate": 0.95},
         },
     },
 }

@@ -14,13 +14,13 @@ PromptText = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 
 class SinglePrompt(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    id: PromptId = Field(description="Names the run in metrics.csv and raw/.")
+    id: PromptId = Field(description="Names the run in runs.csv, metrics.csv and raw/.")
     text: PromptText
 
 
 class MultiTurnPrompt(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    id: PromptId = Field(description="Names the run in metrics.csv and raw/.")
+    id: PromptId = Field(description="Names the run in runs.csv, metrics.csv and raw/.")
     turns: list[PromptText] = Field(
         min_length=2,
         max_length=8,
@@ -29,16 +29,28 @@ class MultiTurnPrompt(BaseModel):
 
 
 class Thresholds(BaseModel):
-    """DESIGN.md's runtime contract: the least rate of runs that must keep each property."""
+    """The runtime contract: the least rate of runs that must keep each property, per quant.
+    A run type without runs scores 0 and fails."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-    think_tag_rate: float = Field(0.95, ge=0, le=1, description="Single runs with [THINK].")
-    balanced_rate: float = Field(0.95, ge=0, le=1, description="Single runs, tags balanced.")
-    final_answer_rate: float = Field(
-        0.95, ge=0, le=1, description="Single runs with a non-empty answer after [/THINK]."
+    single_think_tag_rate: float = Field(
+        0.95, ge=0, le=1, description="Single runs whose reply has both [THINK] and [/THINK]."
     )
-    multi_turn_retained_rate: float = Field(
-        0.90, ge=0, le=1, description="Multi-turn runs keeping the shape in every assistant turn."
+    single_balanced_tag_rate: float = Field(
+        0.95,
+        ge=0,
+        le=1,
+        description="Single runs with at least one THINK block, each closed in order.",
+    )
+    single_final_after_think_rate: float = Field(
+        0.95, ge=0, le=1, description="Single runs with a non-empty answer after the last [/THINK]."
+    )
+    multi_turn_retention_rate: float = Field(
+        0.90,
+        ge=0,
+        le=1,
+        description="Multi runs (`multi_turn_prompts`) where every assistant turn has both tags, "
+        "balanced, and an answer.",
     )
 
 
@@ -84,10 +96,14 @@ class ValidateReasoningSpec(SpecBase):
         "would outgrow it.",
     )
     single_prompts: list[SinglePrompt] = Field(
-        default_factory=lambda: list(DEFAULT_SINGLE), max_length=64
+        default_factory=lambda: list(DEFAULT_SINGLE),
+        max_length=64,
+        description="Each is a run of type `single` (one user turn) per seed.",
     )
     multi_turn_prompts: list[MultiTurnPrompt] = Field(
-        default_factory=lambda: list(DEFAULT_MULTI_TURN), max_length=64
+        default_factory=lambda: list(DEFAULT_MULTI_TURN),
+        max_length=64,
+        description="Each is a run of type `multi` (a conversation) per seed.",
     )
     thresholds: Thresholds = Field(default_factory=Thresholds)
     system_prompt: Annotated[str, StringConstraints(max_length=20_000)] | None = Field(

@@ -1,4 +1,5 @@
-"""The validate_reasoning runner on the real tiny model, in this process, on the CPU."""
+"""The validate_reasoning runner on the real tiny model, in this process, on the CPU, and on
+scripted generators of two quants."""
 
 import csv
 import json
@@ -8,9 +9,11 @@ from pydantic import ValidationError
 
 from core.chat_template import DEFAULT_TEMPLATE, load_template
 from core.errors import JobCancelled, JobFailure
+from core.kinds.validate_reasoning import runner
 from core.kinds.validate_reasoning.runner import run
-from core.kinds.validate_reasoning.spec import ValidateReasoningSpec
+from core.kinds.validate_reasoning.spec import Thresholds, ValidateReasoningSpec
 from core.prompts import trained_system_prompt
+from core.reasoning.generate import Turn, render
 from tests.conftest import copy_workspace
 from tests.recording import RecordingContext
 
@@ -43,24 +46,29 @@ def failure(workspace, **fields) -> JobFailure:
 def test_the_untrained_model_fails_the_contract_with_every_file_written(workspace):
     error = failure(workspace)
     assert (
-        error.type == "reasoning_contract_failed" and "think_tag_rate 0.0 < 0.95" in error.message
+        error.type == "reasoning_contract_failed"
+        and "hf: single_think_tag_rate 0.0 < 0.95" in error.message
     )
     report = error.result
     assert report["verdict"] == "FAIL" and report["passed"] is False
+    assert list(report["quants"]) == ["hf"] and not report["quants"]["hf"]["passed"]
     assert report["files"]["summary"] == "results/check/summary.md"
     out = workspace / "results/check"
     assert json.loads((out / "report.json").read_text()) == report
-    rows = list(csv.DictReader((out / "metrics.csv").open()))
-    assert [(r["run_type"], r["prompt_id"], r["seed"]) for r in rows] == [
-        ("single", "vic_ii_border", "11"),
-        ("multi_turn", "sid_voice_volume", "11"),
-        ("single", "vic_ii_border", "22"),
-        ("multi_turn", "sid_voice_volume", "22"),
-        ("single", "vic_ii_border", "33"),
-        ("multi_turn", "sid_voice_volume", "33"),
+    runs = list(csv.DictReader((out / "runs.csv").open()))
+    assert [(r["run_type"], r["quant"], r["seed"], r["log_path"]) for r in runs] == [
+        ("single", "hf", "11", "raw/hf__single__vic_ii_border__seed11.json"),
+        ("multi", "hf", "11", "raw/hf__multi__sid_voice_volume__seed11.json"),
+        ("single", "hf", "22", "raw/hf__single__vic_ii_border__seed22.json"),
+        ("multi", "hf", "22", "raw/hf__multi__sid_voice_volume__seed22.json"),
+        ("single", "hf", "33", "raw/hf__single__vic_ii_border__seed33.json"),
+        ("multi", "hf", "33", "raw/hf__multi__sid_voice_volume__seed33.json"),
     ]
+    assert all((out / r["log_path"]).is_file() for r in runs)
+    rows = list(csv.DictReader((out / "metrics.csv").open()))
     assert list(rows[0]) == [
         "run_type",
+        "quant",
         "prompt_id",
         "seed",
         "think_open_count",
@@ -68,11 +76,11 @@ def test_the_untrained_model_fails_the_contract_with_every_file_written(workspac
         "has_think_tag",
         "balanced_think_tags",
         "has_final_after_think",
-        "multi_turn_retained",
+        "retained",
     ]
     summary = (out / "summary.md").read_text()
     assert summary.startswith("# Reasoning validation: FAIL")
-    assert "| think_tag_rate | 0.0 | 0.95 | **FAIL** |" in summary
+    assert "| single_think_tag_rate | 0.95 | 0.0 **FAIL** |" in summary
     assert len(list((out / "raw").iterdir())) == 6
 
 
@@ -80,7 +88,7 @@ def test_the_untrained_model_fails_the_contract_with_every_file_written(workspac
 def test_a_conversation_feeds_the_models_own_reply_back_before_the_follow_up(workspace):
     failure(workspace, seeds=[5], single_prompts=[])
     transcript = json.loads(
-        (workspace / "results/check/raw/multi_turn__sid_voice_volume__seed5.json").read_text()
+        (workspace / "results/check/raw/hf__multi__sid_voice_volume__seed5.json").read_text()
     )
     messages, turns = transcript["messages"], transcript["turns"]
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "user", "assistant"]
@@ -105,8 +113,9 @@ def test_the_template_is_the_models_own_else_the_projects(workspace):
 @pytest.mark.slow  # generates with the tiny model
 def test_replies_are_cut_where_the_context_window_is_full(workspace):
     report = failure(workspace, ctx_size=300, max_new_tokens=400, seeds=[1]).result
-    assert set(report["stops"]) <= {"eos", "ctx_size"} and report["stops"].get("ctx_size")
-    raw = workspace / "results/check/raw/multi_turn__sid_voice_volume__seed1.json"
+    stops = report["stops"]["hf"]
+    assert set(stops) <= {"eos", "ctx_size"} and stops.get("ctx_size")
+    raw = workspace / "results/check/raw/hf__multi__sid_voice_volume__seed1.json"
     first, second = json.loads(raw.read_text())["turns"]
     assert first["prompt_tokens"] + first["new_tokens"] <= 300
     assert second["prompt_tokens"] > 300 and second["new_tokens"] == 0  # no room left at all
@@ -118,10 +127,10 @@ def test_thresholds_decide_the_verdict(workspace):
     zero = {
         name: 0.0
         for name in (
-            "think_tag_rate",
-            "balanced_rate",
-            "final_answer_rate",
-            "multi_turn_retained_rate",
+            "single_think_tag_rate",
+            "single_balanced_tag_rate",
+            "single_final_after_think_rate",
+            "multi_turn_retention_rate",
         )
     }
     report, ctx = validate(workspace, thresholds=zero, seeds=[3])
@@ -138,6 +147,47 @@ def test_a_cancel_stops_generation(workspace):
     assert not (workspace / "results/check").exists()
 
 
+class ScriptedGenerator:
+    """A runtime that answers every turn with the same reply, rendering the prompt as any does."""
+
+    def __init__(self, quant: str, reply: str, tokenizer) -> None:
+        self.quant, self.reply, self.tokenizer = quant, reply, tokenizer
+
+    def generate_turn(self, batch, limits, ctx) -> None:
+        for conversation in batch:
+            conversation.ask_next()
+            prompt = render(self.tokenizer, conversation.messages)
+            conversation.record(Turn(prompt, self.reply, len(prompt), 3, "eos", 0.0))
+
+
+GOOD = "[THINK]The border colour is a VIC-II register.[/THINK]POKE 53280,0 makes it black."
+
+
+def test_each_generator_runs_every_conversation_and_is_judged_on_its_own(workspace, monkeypatch):
+    def generators(tokenizer, *_):
+        replies = {"Q8_0": GOOD, "F16": "The border is at $D020."}  # F16 drops the THINK block
+        return [ScriptedGenerator(quant, reply, tokenizer) for quant, reply in replies.items()]
+
+    monkeypatch.setattr(runner, "_generators", generators)
+    report = failure(workspace, seeds=[11, 22]).result
+    assert report["verdict"] == "FAIL" and list(report["quants"]) == ["Q8_0", "F16"]
+    assert report["quants"]["Q8_0"]["passed"] and not report["quants"]["F16"]["passed"]
+    assert report["failing"][0] == "F16: single_think_tag_rate 0.0 < 0.95"
+    assert report["thresholds"] == Thresholds().model_dump()
+    out = workspace / "results/check"
+    runs = list(csv.DictReader((out / "runs.csv").open()))
+    assert [(r["quant"], r["run_type"], r["seed"], r["prompt_id"]) for r in runs[:4]] == [
+        ("Q8_0", "single", "11", "vic_ii_border"),
+        ("Q8_0", "multi", "11", "sid_voice_volume"),
+        ("Q8_0", "single", "22", "vic_ii_border"),
+        ("Q8_0", "multi", "22", "sid_voice_volume"),
+    ]
+    assert [(r["quant"], r["run_type"]) for r in runs[4:6]] == [("F16", "single"), ("F16", "multi")]
+    transcript = json.loads((out / runs[1]["log_path"]).read_text())
+    assert transcript["turns"][1]["prompt"].endswith("[/INST]")  # the template, rendered
+    assert "| metric | threshold | Q8_0 | F16 |" in (out / "summary.md").read_text()
+
+
 @pytest.mark.parametrize(
     "fields, message",
     [
@@ -146,7 +196,7 @@ def test_a_cancel_stops_generation(workspace):
         ({"single_prompts": [], "multi_turn_prompts": []}, "at least one single or multi-turn"),
         ({"multi_turn_prompts": [{"id": "a", "turns": ["only one"]}]}, "at least 2 items"),
         ({"single_prompts": [{"id": "sid_voice_volume", "text": "x"}]}, "must be distinct"),
-        ({"thresholds": {"balanced_rate": 1.5}}, "less than or equal to 1"),
+        ({"thresholds": {"single_balanced_tag_rate": 1.5}}, "less than or equal to 1"),
         ({"max_new_tokens": 0}, "greater than or equal to 1"),
         ({"model_path": "/abs/model"}, "must be relative to the workspace"),
     ],
