@@ -64,3 +64,25 @@ def outside(spec: SpecBase, workspace: Path, params: list[str]) -> list[InputPro
         except ValueError as exc:
             problems.append(InputProblem(param, str(exc)))
     return problems
+
+
+def missing_files(
+    spec: SpecBase,
+    workspace: Path,
+    needed: dict[str, str | None],
+    skip: set[str],
+    produced: set[str],
+) -> list[InputProblem]:
+    """The path fields in `needed` whose folder lacks its marker file (None: the path is the
+    file itself); unset ones, those in `skip` (already refused) and those an earlier workflow
+    step makes (`produced`) aside."""
+    problems = []
+    for param, marker in needed.items():
+        value = getattr(spec, param)
+        if value is None or param in skip or value in produced:
+            continue
+        path = resolve(workspace, value)
+        if not (path / marker if marker else path).is_file():
+            what = f"has no {marker}" if marker else "is not a file"
+            problems.append(InputProblem(param, f"{value} {what} in the workspace {workspace}"))
+    return problems

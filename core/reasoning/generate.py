@@ -69,6 +69,10 @@ class Generator(Protocol):
         (`ask_next`, `render`, generate, `record`), stopping early once `ctx` asks to cancel."""
         ...
 
+    def close(self) -> None:
+        """Free the model once this generator's runs are done."""
+        ...
+
 
 def render(tokenizer, messages: list[dict[str, str]]) -> str:
     """The prompt text every runtime continues: the chat template, generation prompt added."""
@@ -111,6 +115,9 @@ class TransformersGenerator:
             batch, prompts, lengths, budgets, new_ids, strict=True
         ):
             conversation.record(_turn(tokenizer, prompt, length, budget, ids, limits, seconds))
+
+    def close(self) -> None:
+        """Nothing to free early: the model is the runner's, and goes with the job."""
 
 
 def _generate(model, tokenizer, encoded, budget: int, limits: Limits, ctx) -> list[list[int]]:

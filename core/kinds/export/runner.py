@@ -21,6 +21,7 @@ from core.gguf.parity import check_parity
 from core.gguf.pretokenizer import declared_pre_tokenizer
 from core.gguf.process import ToolFailed, run_tool
 from core.gguf.quants import CONVERTED, gguf_name
+from core.kinds.export.files import LOG, REPORT, SUMS, TOKENIZER_DIR
 from core.kinds.export.spec import ExportSpec, export_name
 from core.kinds.validate_reasoning.spec import DEFAULT_MULTI_TURN, DEFAULT_SINGLE
 from core.prompts import TRAINED_PROMPT_FILE, trained_system_prompt
@@ -28,8 +29,6 @@ from core.publish import publishing_dir
 from core.specs.paths import relative, resolve_field
 from core.think import with_think
 
-LOG, REPORT, SUMS = "export.log", "export.json", "SHA256SUMS"
-TOKENIZER_DIR = "tokenizer"  # the HF tokenizer the files were checked against: validation's
 MERGED_DIR = ".merged"  # the adapter merged into the base, removed before publishing
 UNKNOWN_PRE_TOKENIZER = "BPE pre-tokenizer was not recognized"
 

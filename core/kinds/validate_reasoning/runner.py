@@ -12,6 +12,7 @@ from transformers import Mistral3ForConditionalGeneration, set_seed
 from core.chat_template import DEFAULT_TEMPLATE, load_template
 from core.context import RunContext
 from core.errors import JobFailure
+from core.kinds.export.files import TOKENIZER_DIR, exported_files
 from core.kinds.validate_reasoning.spec import ValidateReasoningSpec
 from core.prompts import trained_system_prompt
 from core.publish import publishing_dir
@@ -19,9 +20,14 @@ from core.reasoning.generate import Conversation, Generator, Limits, Transformer
 from core.reasoning.metrics import measure_run, summarize
 from core.reasoning.report import FILES, write_files
 from core.specs.paths import relative, resolve, resolve_field
-from core.training.device import Device, resolve_device
+from core.training.device import resolve_device
 from core.training.model import load_pretrained_tokenizer
 
+NO_GPU_LLAMA_HINT = (
+    "llama-cpp-python was built for the CPU only. Reinstall it with the GPU backend "
+    "(CMAKE_ARGS='-DGGML_HIP=ON' on AMD, '-DGGML_CUDA=ON' on NVIDIA: the worker images do), or "
+    "submit with allow_cpu: true to validate on the CPU."
+)
 CONTRACT_HINT = (
     "The model does not keep the THINK contract. Check that training and validation use the "
     "same chat template and system prompt (the defaults do), train SFT for more steps, and read "
@@ -31,15 +37,23 @@ CONTRACT_HINT = (
 
 def run(spec: ValidateReasoningSpec, ctx: RunContext) -> dict[str, Any]:
     workspace = ctx.workspace
-    model_path = resolve(workspace, spec.model_path)
-    adapter = resolve(workspace, spec.adapter_path) if spec.adapter_path else None
     output_dir = spec.output_dir or f"results/reasoning_validation/{ctx.run_id}"
     output = resolve_field(workspace, "output_dir", output_dir)
-    device = resolve_device(spec, ctx)
-    ctx.set_stage("load", f"loading {spec.model_path} on {device.name} ({device.precision})")
-    tokenizer, template_source = _tokenizer(spec, model_path, adapter, workspace)
-    generators = _generators(tokenizer, model_path, adapter, device)
-    system = spec.system_prompt or trained_system_prompt(model_path, adapter)
+    if spec.runtime == "llama_cpp":
+        source = resolve_field(workspace, "gguf_dir", spec.gguf_source())
+        tokenizer, template_source = _tokenizer(spec, source / TOKENIZER_DIR, None, workspace)
+        generators, device = _gguf_generators(spec, source, tokenizer, ctx)
+        system = spec.system_prompt or trained_system_prompt(source / TOKENIZER_DIR)
+    else:
+        model_path = resolve_field(workspace, "model_path", spec.model_path)
+        adapter = (
+            resolve_field(workspace, "adapter_path", spec.adapter_path)
+            if spec.adapter_path
+            else None
+        )
+        tokenizer, template_source = _tokenizer(spec, model_path, adapter, workspace)
+        generators, device = _hf_generators(spec, tokenizer, model_path, adapter, ctx)
+        system = spec.system_prompt or trained_system_prompt(model_path, adapter)
     conversations = [c for g in generators for c in _conversations(spec, system, g.quant)]
     limits = Limits(spec.max_new_tokens, spec.ctx_size, spec.batch_size, spec.run_timeout_s)
     _generate_all(generators, conversations, limits, spec.seeds, ctx)
@@ -53,8 +67,10 @@ def run(spec: ValidateReasoningSpec, ctx: RunContext) -> dict[str, Any]:
         "output_dir": relative(workspace, output),
         "files": {name: f"{relative(workspace, output)}/{file}" for name, file in FILES.items()},
         "model": {
+            "runtime": spec.runtime,
             "model_path": spec.model_path,
             "adapter_path": spec.adapter_path,
+            "gguf_dir": spec.gguf_source() if spec.runtime == "llama_cpp" else None,
             "chat_template": template_source,
             "chat_template_sha256": _sha256(tokenizer.chat_template),
             "system_prompt_sha256": _sha256(system),
@@ -65,7 +81,7 @@ def run(spec: ValidateReasoningSpec, ctx: RunContext) -> dict[str, Any]:
             "ctx_size": spec.ctx_size,
             "seeds": spec.seeds,
         },
-        "device": {"name": device.name, "precision": device.precision},
+        "device": device,
         "stops": _stops(conversations),
     }
     with publishing_dir(output, kind="validate_reasoning") as staging:
@@ -98,17 +114,46 @@ def _tokenizer(spec, model_path: Path, adapter: Path | None, workspace: Path):
     return tokenizer, source
 
 
-def _generators(
-    tokenizer, model_path: Path, adapter: Path | None, device: Device
-) -> list[Generator]:
-    """The runtimes every conversation runs on, each its own set of runs labelled by its quant:
-    the Hugging Face model (with the adapter applied) in this process."""
+def _hf_generators(spec, tokenizer, model_path: Path, adapter: Path | None, ctx: RunContext):
+    """The Hugging Face model (with the adapter applied) in this process, labelled `hf`; and
+    the device it runs on."""
+    device = resolve_device(spec, ctx)
+    ctx.set_stage("load", f"loading {spec.model_path} on {device.name} ({device.precision})")
     model: Any = Mistral3ForConditionalGeneration.from_pretrained(model_path, dtype=device.dtype)
     if adapter is not None:
         from peft import PeftModel
 
         model = PeftModel.from_pretrained(model, adapter)
-    return [TransformersGenerator(model.to(device.name).eval(), tokenizer)]
+    generator = TransformersGenerator(model.to(device.name).eval(), tokenizer)
+    return [generator], {"name": device.name, "precision": device.precision}
+
+
+def _gguf_generators(spec, source: Path, tokenizer, ctx: RunContext):
+    """One llama.cpp generator per exported file asked for, each loaded when its runs start;
+    and where llama.cpp runs them."""
+    from core.gguf.runtime import LlamaCppGenerator, gpu_offload
+
+    files = exported_files(source)  # checked at submission: each quant is there
+    missing = [quant for quant in spec.quants if quant not in files]
+    if missing:
+        raise JobFailure(
+            "gguf_missing",
+            f"{spec.gguf_source()} has no {', '.join(missing)} file",
+            hint="Export those quants first (an export job with `quants`), or validate others.",
+            param="quants",
+        )
+    offload = gpu_offload()
+    if not offload and spec.allow_cpu:
+        ctx.event("llama.cpp has no GPU backend: running on the CPU (allow_cpu)", level="warning")
+    elif not offload:
+        raise JobFailure(
+            "no_gpu", "this llama.cpp build has no GPU backend", hint=NO_GPU_LLAMA_HINT
+        )
+    ctx.set_stage(
+        "load", f"validating {', '.join(spec.quants)} of {spec.gguf_source()} under llama.cpp"
+    )
+    generators = [LlamaCppGenerator(source / files[q], q, tokenizer) for q in spec.quants]
+    return generators, {"name": "llama.cpp", "gpu_offload": offload, "quants": list(spec.quants)}
 
 
 def _conversations(spec: ValidateReasoningSpec, system: str, quant: str) -> list[Conversation]:
@@ -143,6 +188,7 @@ def _generate_all(generators: list[Generator], conversations, limits: Limits, se
                     generator.generate_turn(batch, limits, ctx)
                     done += len(batch)
                     ctx.progress(done / total, step=done, total=total)
+        generator.close()
 
 
 def _stops(conversations: list[Conversation]) -> dict[str, dict[str, int]]:

@@ -4,6 +4,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from core.gguf.quants import Quant
+from core.kinds.export.spec import gguf_dir
 from core.kinds.train.spec import DEFAULT_OUTPUT_DIR, merged_model_dir
 from core.specs.base import SpecBase
 from core.specs.paths import WorkspacePath
@@ -76,13 +78,31 @@ class ValidateReasoningSpec(SpecBase):
     kind: Literal["validate_reasoning"] = Field(
         description="Generate from the exported model and measure the THINK contract (seed step 5)."
     )
+    runtime: Literal["llama_cpp", "transformers"] = Field(
+        "llama_cpp",
+        description="`llama_cpp`: the exported GGUF files (`gguf_dir`, `quants`) under "
+        "llama.cpp, what users run; `transformers`: the Hugging Face model itself "
+        "(`model_path`, `adapter_path`) on the worker's GPU.",
+    )
     model_path: WorkspacePath = Field(
         merged_model_dir(DEFAULT_OUTPUT_DIR),  # what train exports by default
         description="A merged model folder (train's `<sft_output_dir>-merged`), or the base "
-        "model when `adapter_path` is set.",
+        "model when `adapter_path` is set. Under llama_cpp it only names the default "
+        "`gguf_dir`.",
     )
     adapter_path: WorkspacePath | None = Field(
         None, description="A LoRA adapter folder (a train output) applied to `model_path`."
+    )
+    gguf_dir: WorkspacePath | None = Field(
+        None,
+        description="An export job's folder (export.json, the .gguf files, tokenizer/); "
+        "default the export's own default for `model_path`: `models/fine-tuned-gguf`.",
+    )
+    quants: list[Quant] = Field(
+        ["Q8_0", "F16"],
+        min_length=1,
+        description="Under llama_cpp, the exported files validated, each its own set of runs; "
+        "the verdict is PASS only when every one passes.",
     )
     seeds: list[int] = Field(
         [11, 22, 33], min_length=1, max_length=16, description="Each prompt runs once per seed."
@@ -97,11 +117,13 @@ class ValidateReasoningSpec(SpecBase):
     )
     single_prompts: list[SinglePrompt] = Field(
         default_factory=lambda: list(DEFAULT_SINGLE),
+        min_length=1,  # a category without runs scores 0: the job could only fail
         max_length=64,
         description="Each is a run of type `single` (one user turn) per seed.",
     )
     multi_turn_prompts: list[MultiTurnPrompt] = Field(
         default_factory=lambda: list(DEFAULT_MULTI_TURN),
+        min_length=1,
         max_length=64,
         description="Each is a run of type `multi` (a conversation) per seed.",
     )
@@ -117,7 +139,9 @@ class ValidateReasoningSpec(SpecBase):
         description="Jinja chat template; default the one saved with the model (training's), "
         "else the project's Mistral-3 template.",
     )
-    batch_size: int = Field(8, ge=1, le=256, description="Conversations generated together.")
+    batch_size: int = Field(
+        8, ge=1, le=256, description="Conversations generated together (transformers)."
+    )
     run_timeout_s: float = Field(
         600,
         gt=0,
@@ -126,16 +150,35 @@ class ValidateReasoningSpec(SpecBase):
         "replies are marked `timed_out` in raw/ and measured as they are.",
     )
     precision: Literal["bf16", "fp16", "auto"] = Field(
-        "bf16", description="bf16 falls back to fp16 where unsupported; the CPU runs fp32."
+        "bf16",
+        description="transformers: bf16 falls back to fp16 where unsupported; the CPU runs "
+        "fp32. llama_cpp: each file's own type.",
     )
-    allow_cpu: bool = Field(False, description="Generate on the CPU when the worker has no GPU.")
+    allow_cpu: bool = Field(
+        False,
+        description="Generate on the CPU when the worker has no GPU (transformers) or "
+        "llama.cpp was built without a GPU backend (llama_cpp).",
+    )
     output_dir: WorkspacePath | None = Field(
         None, description="Where the reports go; default `results/reasoning_validation/<job id>`."
     )
 
+    def gguf_source(self) -> str:
+        """The export folder llama_cpp validates."""
+        return self.gguf_dir or gguf_dir(self.model_path, self.adapter_path)
+
     def inputs(self) -> list[tuple[str, str]]:
-        fields = ("model_path", "adapter_path", "chat_template_path")
-        return [(name, value) for name in fields if (value := getattr(self, name))]
+        if self.runtime == "llama_cpp":
+            found = [("gguf_dir", self.gguf_source())]
+        else:
+            found = [
+                (name, value)
+                for name in ("model_path", "adapter_path")
+                if (value := getattr(self, name))
+            ]
+        return found + (
+            [("chat_template_path", self.chat_template_path)] if self.chat_template_path else []
+        )
 
     def outputs(self) -> list[tuple[str, str]]:
         # unset: a new folder per job, results/reasoning_validation/<job id>
@@ -144,10 +187,10 @@ class ValidateReasoningSpec(SpecBase):
     @model_validator(mode="after")
     def _distinct_prompts(self) -> Self:
         ids = [p.id for p in self.single_prompts] + [p.id for p in self.multi_turn_prompts]
-        if not ids:
-            raise ValueError("give at least one single or multi-turn prompt")
         if len(set(ids)) != len(ids):
             raise ValueError("prompt ids must be distinct (they name the runs)")
         if len(set(self.seeds)) != len(self.seeds):
             raise ValueError("seeds must be distinct")
+        if len(set(self.quants)) != len(self.quants):
+            raise ValueError("quants must be distinct")
         return self
