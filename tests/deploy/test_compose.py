@@ -119,6 +119,8 @@ def test_every_setting_reaches_every_container(amd):
         assert {f"C64FT_{field.upper()}" for field in Settings.model_fields} <= set(env)
         assert env["C64FT_WORKSPACE"] == "/workspace"
         assert env["C64FT_BROKER_URL"] == "redis://redis:6379/0"
+        # The worker image's copy of the converter scripts (docker/worker.Dockerfile).
+        assert env["C64FT_LLAMA_CPP_DIR"] == "/opt/llama.cpp"
 
 
 def test_the_containers_environment_gives_the_documented_defaults(amd, monkeypatch):
@@ -159,6 +161,11 @@ def test_nvidia_override_swaps_the_amd_devices_for_a_gpu_reservation(amd, nvidia
     for name in ("worker-gpu", "worker-cpu"):
         base = nvidia[name]["build"]["args"]["BASE_IMAGE"]
         assert base.startswith("pytorch/pytorch:") and "cuda" in base
+        # llama.cpp's CUDA build needs nvcc: the -devel images have it, -runtime ones do not.
+        assert base.endswith("-devel")
+        llama = nvidia[name]["build"]["args"]["LLAMA_CMAKE_ARGS"].split()
+        assert {"-DGGML_CUDA=ON", "-DGGML_NATIVE=OFF", "-DLLAVA_BUILD=OFF"} <= set(llama)
+        assert not any("HIP" in arg for arg in llama)
         assert nvidia[name]["image"] == "c64ft-worker:cuda"
         for unchanged in ("command", "user", "environment"):
             assert nvidia[name][unchanged] == amd[name][unchanged]

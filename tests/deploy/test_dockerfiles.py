@@ -95,6 +95,43 @@ def test_worker_image_never_reinstalls_torch():
     assert all("/tmp/base-torch-version" in " ".join(r) for r in guarded)
 
 
+def _arg_default(commands, name: str) -> str:
+    [value] = [v[0].split("=", 1)[1] for v in _values(commands, "ARG") if v[0].startswith(name)]
+    return value.strip('"')
+
+
+def test_worker_image_builds_llama_cpp_for_its_gpu():
+    """pip builds llama-cpp-python from source with CMAKE_ARGS from the LLAMA_CMAKE_ARGS build
+    argument: HIP for the ROCm image by default (docker-compose.cuda.yml passes CUDA's)."""
+    worker = _instructions("worker.Dockerfile")
+    apt = " ".join(" ".join(run) for run in _values(worker, "RUN") if "apt-get" in run[0])
+    assert {"build-essential", "cmake"} <= set(apt.split())
+    args = _arg_default(worker, "LLAMA_CMAKE_ARGS=").split()
+    assert {"-DGGML_HIP=ON", "-DGGML_NATIVE=OFF", "-DLLAVA_BUILD=OFF"} <= set(args)
+    # docker build sees no GPU, so the AMD targets are named rather than detected.
+    [targets] = [a.removeprefix("-DGPU_TARGETS=") for a in args if a.startswith("-DGPU_TARGETS=")]
+    assert {"gfx90a", "gfx942", "gfx1100"} <= set(targets.split(";"))
+    [install] = [r for r in _values(worker, "RUN") if "requirements/ml.txt" in " ".join(r)]
+    assert 'CMAKE_ARGS="$LLAMA_CMAKE_ARGS" python3 -m pip install' in " ".join(install)
+    assert 'HIPCXX="$(/opt/rocm/bin/hipconfig -l)/clang"' in " ".join(install)
+    assert "llama-cpp-python==0.3.36" in (ROOT / "requirements/ml.txt").read_text().splitlines()
+
+
+def test_worker_image_has_the_converter_scripts_outside_the_workspace():
+    worker = _instructions("worker.Dockerfile")
+    env = {e[i]: e[i + 1] for e in _values(worker, "ENV") for i in range(0, len(e), 2)}
+    folder = Path(env["C64FT_LLAMA_CPP_DIR"])
+    assert folder.is_absolute() and not folder.is_relative_to(env["C64FT_WORKSPACE"])
+    runs = [" ".join(r) for r in _values(worker, "RUN")]
+    [setup] = [i for i, run in enumerate(runs) if "c64ft setup-llama-cpp" in run]
+    installed = max(i for i, run in enumerate(runs) if "--no-deps ." in run)
+    assert setup > installed
+    # As root: the fetch runs before the image switches to its user.
+    order = [c.cmd for c in worker]
+    runs_at = [i for i, c in enumerate(worker) if c.cmd == "RUN"]
+    assert runs_at[setup] < order.index("USER")
+
+
 def test_the_torch_pin_is_only_in_the_plain_install():
     assert [str(r) for r in _requirements("requirements/torch.txt")] == ["torch==2.13.0"]
     metadata = importlib.metadata.metadata("c64ft")
