@@ -48,8 +48,8 @@ def assert_422_naming(response, field: str) -> None:
 
 def test_there_are_path_fields_in_every_kind_that_has_paths():
     kinds = {body.get("steps", [body["kind"]])[0] for body, _ in path_fields()}
-    assert kinds == {"build_datasets", "train", "validate_reasoning"}
-    assert len(path_fields()) == 2 * 15
+    assert kinds == {"build_datasets", "train", "export", "validate_reasoning"}
+    assert len(path_fields()) == 2 * 19
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,7 @@ def refused(client, body: dict) -> dict[str, str]:
 
 
 def test_a_report_never_replaces_a_model_nor_the_workspace(client, models):
-    body = {"kind": "validate_reasoning", "model_path": "models/base"}
+    body = {"kind": "validate_reasoning", "runtime": "transformers", "model_path": "models/base"}
     found = refused(client, {**body, "output_dir": "models/keep"})
     assert "no c64ft job made" in found["output_dir"]
     found = refused(client, {**body, "output_dir": "."})

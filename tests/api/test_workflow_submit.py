@@ -13,11 +13,24 @@ def detail(answer):
 
 
 def test_validation_of_a_missing_model_is_refused(client):
-    found = detail(
-        client.post("/jobs", json={"kind": "validate_reasoning", "model_path": "models/nowhere"})
-    )
+    body = {"kind": "validate_reasoning", "model_path": "models/nowhere"}
+    found = detail(client.post("/jobs", json={**body, "runtime": "transformers"}))
     assert found[0]["loc"] == ["body", "model_path"]
     assert "models/nowhere has no config.json" in found[0]["msg"]
+    found = detail(client.post("/jobs", json=body))  # llama_cpp: the export of that model
+    assert found[0]["loc"] == ["body", "gguf_dir"]
+    assert "models/nowhere-gguf holds no export (no readable export.json)" in found[0]["msg"]
+
+
+def test_validation_of_a_quant_the_export_did_not_write_is_refused(client):
+    folder = SESSION_WORKSPACE / "models/partial-gguf"
+    folder.mkdir(parents=True, exist_ok=True)
+    files = [{"quant": "Q4_K_M", "file": "partial-Q4_K_M.gguf"}]
+    (folder / "export.json").write_text(json.dumps({"files": files}))
+    body = {"kind": "validate_reasoning", "gguf_dir": "models/partial-gguf"}
+    found = detail(client.post("/jobs", json=body))
+    assert found[0]["loc"] == ["body", "quants"]
+    assert "has no Q8_0, F16 file (exported: ['Q4_K_M'])" in found[0]["msg"]
 
 
 def test_validation_spec_errors_name_the_field(client):
@@ -50,13 +63,15 @@ def test_the_model_a_train_step_exports_is_not_required_at_submission(
         shutil.copytree(sample_workspace / folder, SESSION_WORKSPACE / folder, dirs_exist_ok=True)
     settings_env(allowed_base_models=json.dumps(["models/tiny-ministral3", "models/broken"]))
     train = {"model_path": "models/tiny-ministral3", "output_dir": "models/wf"}
-    body = {"kind": "workflow", "steps": ["train", "validate_reasoning"], "train": train}
+    steps = ["train", "export", "validate_reasoning"]
+    body = {"kind": "workflow", "steps": steps, "train": train}
     dry = client.post("/jobs?dry_run=true", json=body)
     assert dry.status_code == 200, dry.text
     assert dry.json()["queue"] == "workflow"
-    assert dry.json()["spec"]["validate_reasoning"]["model_path"] == "models/wf-merged"
+    assert dry.json()["spec"]["export"]["model_path"] == "models/wf-merged"
+    assert dry.json()["spec"]["validate_reasoning"]["gguf_dir"] == "models/wf-gguf"
     names = [c["name"] for c in dry.json()["checks"]]
-    assert "train.workers" in names and "validate_reasoning.workers" in names
+    assert {"train.workers", "export.workers", "validate_reasoning.workers"} <= set(names)
     assert not [c for c in dry.json()["checks"] if c["status"] == "fail"]
 
 
@@ -67,7 +82,7 @@ def test_a_workflow_queues_its_first_step_and_a_cancel_reaches_it(client):
         "kind": "workflow",
         "steps": ["gpu_smoke", "validate_reasoning"],
         "gpu_smoke": {"allow_cpu": True},
-        "validate_reasoning": {"model_path": "models/fake"},
+        "validate_reasoning": {"runtime": "transformers", "model_path": "models/fake"},
         "metadata": {"who": "test"},
     }
     answer = client.post("/jobs", json=body)

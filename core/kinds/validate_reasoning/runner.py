@@ -41,8 +41,9 @@ def run(spec: ValidateReasoningSpec, ctx: RunContext) -> dict[str, Any]:
     output = resolve_field(workspace, "output_dir", output_dir)
     if spec.runtime == "llama_cpp":
         source = resolve_field(workspace, "gguf_dir", spec.gguf_source())
+        files = _exported(spec, source)
         tokenizer, template_source = _tokenizer(spec, source / TOKENIZER_DIR, None, workspace)
-        generators, device = _gguf_generators(spec, source, tokenizer, ctx)
+        generators, device = _gguf_generators(spec, source, files, tokenizer, ctx)
         system = spec.system_prompt or trained_system_prompt(source / TOKENIZER_DIR)
     else:
         model_path = resolve_field(workspace, "model_path", spec.model_path)
@@ -128,20 +129,26 @@ def _hf_generators(spec, tokenizer, model_path: Path, adapter: Path | None, ctx:
     return [generator], {"name": device.name, "precision": device.precision}
 
 
-def _gguf_generators(spec, source: Path, tokenizer, ctx: RunContext):
+def _exported(spec, source: Path) -> dict[str, str]:
+    """The file of every quant asked for, by the export's export.json (checked at submission;
+    the folder may have changed since)."""
+    hint = "Export those quants first (an export job with `quants`), or validate others."
+    try:
+        files = exported_files(source)
+    except ValueError as exc:
+        message = f"{spec.gguf_source()} holds no export ({exc})"
+        raise JobFailure("gguf_missing", message, hint=hint, param="gguf_dir") from exc
+    if missing := [quant for quant in spec.quants if quant not in files]:
+        message = f"{spec.gguf_source()} has no {', '.join(missing)} file"
+        raise JobFailure("gguf_missing", message, hint=hint, param="quants")
+    return files
+
+
+def _gguf_generators(spec, source: Path, files: dict[str, str], tokenizer, ctx: RunContext):
     """One llama.cpp generator per exported file asked for, each loaded when its runs start;
     and where llama.cpp runs them."""
     from core.gguf.runtime import LlamaCppGenerator, gpu_offload
 
-    files = exported_files(source)  # checked at submission: each quant is there
-    missing = [quant for quant in spec.quants if quant not in files]
-    if missing:
-        raise JobFailure(
-            "gguf_missing",
-            f"{spec.gguf_source()} has no {', '.join(missing)} file",
-            hint="Export those quants first (an export job with `quants`), or validate others.",
-            param="quants",
-        )
     offload = gpu_offload()
     if not offload and spec.allow_cpu:
         ctx.event("llama.cpp has no GPU backend: running on the CPU (allow_cpu)", level="warning")

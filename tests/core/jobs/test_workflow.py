@@ -51,18 +51,30 @@ def test_sections_default_and_link_the_steps():
             "build_datasets": {"output_dir": "data/demo"},
         }
     )
-    assert spec.steps == ["gpu_smoke", "build_datasets", "train", "validate_reasoning"]
+    assert spec.steps == ["gpu_smoke", "build_datasets", "train", "export", "validate_reasoning"]
     assert spec.build_datasets.model_path == "models/tiny"  # the tokenizer of the trained model
     assert (spec.train.dapt_dir, spec.train.sft_dir) == ("data/demo/dapt", "data/demo/sft")
-    assert spec.validate_reasoning.model_path == "models/fine-tuned-merged"
+    assert spec.export.model_path == "models/fine-tuned-merged"
+    assert spec.export.target_dir() == "models/fine-tuned-gguf"
+    assert spec.validate_reasoning.gguf_dir == "models/fine-tuned-gguf"
+    assert spec.validate_reasoning.quants == ["Q8_0", "F16"]
     assert WorkflowSpec.model_validate(spec.resolved() | {"kind": "workflow"}) == spec
 
     no_lora = WorkflowSpec.model_validate({"kind": "workflow", "train": {"use_lora": False}})
-    assert no_lora.validate_reasoning.model_path == "models/fine-tuned"
+    assert no_lora.export.model_path == "models/fine-tuned"
+    assert no_lora.validate_reasoning.gguf_dir == "models/fine-tuned-gguf"
     own = WorkflowSpec.model_validate(
-        {"kind": "workflow", "validate_reasoning": {"model_path": "models/mine"}}
+        {"kind": "workflow", "export": {"model_path": "models/mine", "quants": ["Q4_K_M"]}}
     )
-    assert own.validate_reasoning.model_path == "models/mine"
+    assert own.validate_reasoning.gguf_dir == "models/mine-gguf"
+    assert own.validate_reasoning.quants == ["Q4_K_M"]  # the defaults it exports, else its first
+    hf = WorkflowSpec.model_validate(
+        {"kind": "workflow", "validate_reasoning": {"runtime": "transformers"}}
+    )
+    assert (hf.validate_reasoning.model_path, hf.validate_reasoning.gguf_dir) == (
+        "models/fine-tuned-merged",
+        None,
+    )
 
 
 @pytest.mark.parametrize(
@@ -74,6 +86,10 @@ def test_sections_default_and_link_the_steps():
         ({"train": {"kind": "gpu_smoke"}}, "Input should be 'train'"),
         ({"train": {"max_steps": "10"}}, "Input should be a valid integer"),
         ({"validate_reasoning": {"colour": 1}}, "Extra inputs are not permitted"),
+        (
+            {"export": {"quants": ["F16"]}, "validate_reasoning": {"quants": ["Q8_0"]}},
+            "quants Q8_0 not written by the export step",
+        ),
     ],
 )
 def test_bad_workflows_are_refused(fields, message):
@@ -128,13 +144,13 @@ def test_a_failed_step_stops_the_workflow_and_cancels_the_rest_with_a_reason():
     assert failed.error["message"].startswith(f"step gpu_smoke ({smoke.id}): no GPU")
     assert failed.error["hint"] == "check /dev/kfd"
     rest = children(workflow_id)[1:]
-    assert [c.kind for c in rest] == ["build_datasets", "train", "validate_reasoning"]
+    assert [c.kind for c in rest] == ["build_datasets", "train", "export", "validate_reasoning"]
     for child in rest:
         assert child.status == S.cancelled and child.error["type"] == "workflow_stopped"
         assert child.error["message"] == f"not run: step gpu_smoke ({smoke.id}) failed"
     assert len(sent.jobs) == 1  # nothing after the failure was sent
     workflow.advance(workflow_id, sent)  # a late call changes nothing
-    assert len(children(workflow_id)) == 4
+    assert len(children(workflow_id)) == 5
 
 
 def test_cancelling_the_workflow_cancels_the_running_step_then_the_rest():

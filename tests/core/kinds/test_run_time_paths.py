@@ -14,7 +14,15 @@ CASES = [  # kind, spec fields, the folder swapped for a symlink, the field name
     ("train", {"model_path": "models/base"}, "models/base", "model_path"),
     ("train", {"phase": "sft", "sft_dir": "data/sft"}, "data", "sft_dir"),
     ("train", {"output_dir": "out/ft"}, "out", "output_dir"),
-    ("validate_reasoning", {"model_path": "models/base"}, "models/base", "model_path"),
+    (
+        "validate_reasoning",
+        {"runtime": "transformers", "model_path": "models/base"},
+        "models/base",
+        "model_path",
+    ),
+    ("validate_reasoning", {"gguf_dir": "models/m"}, "models/m", "gguf_dir"),
+    ("export", {"model_path": "models/base"}, "models/base", "model_path"),
+    ("export", {"model_path": "models/m", "output_dir": "out/gguf"}, "out", "output_dir"),
     ("validate_reasoning", {"model_path": "models/m"}, "results", "output_dir"),  # its default
     ("build_datasets", {"source_dir": "docs"}, "docs", "source_dir"),
 ]

@@ -19,6 +19,7 @@ from tests.recording import RecordingContext
 
 BASE = {
     "kind": "validate_reasoning",
+    "runtime": "transformers",
     "model_path": "models/tiny-ministral3",
     "allow_cpu": True,
     "max_new_tokens": 8,
@@ -159,16 +160,20 @@ class ScriptedGenerator:
             prompt = render(self.tokenizer, conversation.messages)
             conversation.record(Turn(prompt, self.reply, len(prompt), 3, "eos", 0.0))
 
+    def close(self) -> None:
+        pass
+
 
 GOOD = "[THINK]The border colour is a VIC-II register.[/THINK]POKE 53280,0 makes it black."
 
 
 def test_each_generator_runs_every_conversation_and_is_judged_on_its_own(workspace, monkeypatch):
-    def generators(tokenizer, *_):
+    def generators(_spec, tokenizer, *_):
         replies = {"Q8_0": GOOD, "F16": "The border is at $D020."}  # F16 drops the THINK block
-        return [ScriptedGenerator(quant, reply, tokenizer) for quant, reply in replies.items()]
+        scripted = [ScriptedGenerator(quant, reply, tokenizer) for quant, reply in replies.items()]
+        return scripted, {"name": "scripted"}
 
-    monkeypatch.setattr(runner, "_generators", generators)
+    monkeypatch.setattr(runner, "_hf_generators", generators)
     report = failure(workspace, seeds=[11, 22]).result
     assert report["verdict"] == "FAIL" and list(report["quants"]) == ["Q8_0", "F16"]
     assert report["quants"]["Q8_0"]["passed"] and not report["quants"]["F16"]["passed"]
@@ -193,7 +198,10 @@ def test_each_generator_runs_every_conversation_and_is_judged_on_its_own(workspa
     [
         ({"seeds": []}, "at least 1 item"),
         ({"seeds": [1, 1]}, "seeds must be distinct"),
-        ({"single_prompts": [], "multi_turn_prompts": []}, "at least one single or multi-turn"),
+        ({"single_prompts": []}, "at least 1 item"),  # a category without runs can only fail
+        ({"multi_turn_prompts": []}, "at least 1 item"),
+        ({"quants": ["Q8_0", "Q8_0"]}, "quants must be distinct"),
+        ({"quants": ["Q3_X"]}, "Input should be 'F16'"),
         ({"multi_turn_prompts": [{"id": "a", "turns": ["only one"]}]}, "at least 2 items"),
         ({"single_prompts": [{"id": "sid_voice_volume", "text": "x"}]}, "must be distinct"),
         ({"thresholds": {"single_balanced_tag_rate": 1.5}}, "less than or equal to 1"),
