@@ -65,6 +65,7 @@ def main(argv: list[str]) -> None:
     lora.add_argument("base", type=Path)
     lora.add_argument("adapter", type=Path)
     lora.add_argument("outfile", type=Path)
+    lora.add_argument("--pre-tokenizer")
     quant = commands.add_parser("quantize", help="a GGUF file to another file type")
     quant.add_argument("source", type=Path)
     quant.add_argument("target", type=Path)
@@ -75,7 +76,7 @@ def main(argv: list[str]) -> None:
         convert(args.converter, CONVERT_MODEL, options, args.pre_tokenizer)
     elif args.command == "lora":
         options = ["--base", str(args.base), "--outtype", "f16", "--outfile", str(args.outfile)]
-        convert(args.converter, CONVERT_LORA, [*options, str(args.adapter)], None)
+        convert(args.converter, CONVERT_LORA, [*options, str(args.adapter)], args.pre_tokenizer)
     else:
         quantize(args.source, args.target, args.quant)
 

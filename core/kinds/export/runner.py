@@ -46,39 +46,46 @@ def run(spec: ExportSpec, ctx: RunContext) -> dict[str, Any]:
     system = spec.system_prompt or trained_system_prompt(model, adapter)
     stem = export_name(spec.model_path, spec.adapter_path)
     with publishing_dir(output, kind="export") as staging:
-        log = staging / LOG
-        source = _merge(model, adapter, staging / MERGED_DIR, system, ctx) if adapter else model
-        tokenizer = _tokenizer(source, staging / TOKENIZER_DIR, system)
-        converted = staging / gguf_name(stem, CONVERTED)
-        pre_tokenizer = _convert(converter, source, converted, log, ctx)
-        ctx.set_stage("parity", "comparing llama.cpp's tokens with the Hugging Face tokenizer's")
-        parity = _parity(converted, tokenizer, system)
-        files = _quantize(spec, converted, stem, log, ctx)
         lora = None
-        if adapter is not None and spec.write_lora():
-            lora = _lora(converter, model, adapter, staging / f"{stem}-lora-F16.gguf", log, ctx)
-        if spec.modelfiles:
-            for entry in files:
-                entry["modelfile"] = f"Modelfile.{entry['quant']}"
-                text = modelfile(entry["file"], system, ctx_size=spec.ctx_size)
-                (staging / entry["modelfile"]).write_text(text)
+        if adapter is not None and spec.write_lora():  # first: it may refuse, and it is quick
+            lora = _lora(spec, converter, model, adapter, staging / f"{stem}-lora-F16.gguf", ctx)
+        source = _merge(model, adapter, staging / MERGED_DIR, system, ctx) if adapter else model
+        report = _gguf_files(spec, converter, source, staging, stem, system, ctx)
         shutil.rmtree(staging / MERGED_DIR, ignore_errors=True)
         report = {
             "output_dir": relative(workspace, output),
             "source": _source(spec, model, adapter),
-            "files": files,
+            **report,
             "lora": lora,
-            "pre_tokenizer": pre_tokenizer,
-            "token_parity": parity,
             "llama_cpp_python": llama_cpp_version(),
             "duration_s": round(time.monotonic() - started, 1),
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         (staging / REPORT).write_text(json.dumps(report, indent=2) + "\n")
-        known = {entry["file"]: entry["sha256"] for entry in [*files, *([lora] if lora else [])]}
+        known = {entry["file"]: entry["sha256"] for entry in report["files"]}
+        if lora and "file" in lora:
+            known[lora["file"]] = lora["sha256"]
         _write_sums(staging, known)
-    ctx.event(f"exported {len(files)} GGUF file(s) to {report['output_dir']}", data=report)
+    ctx.event(
+        f"exported {len(report['files'])} GGUF file(s) to {report['output_dir']}", data=report
+    )
     return report
+
+
+def _gguf_files(spec, converter: Path, source: Path, staging: Path, stem: str, system: str, ctx):
+    """Convert, check token parity, quantize, write the Modelfiles: what the report says."""
+    log = staging / LOG
+    tokenizer = _tokenizer(source, staging / TOKENIZER_DIR, system)
+    converted = staging / gguf_name(stem, CONVERTED)
+    pre_tokenizer = _convert(converter, source, converted, log, ctx)
+    ctx.set_stage("parity", "comparing llama.cpp's tokens with the Hugging Face tokenizer's")
+    parity = _parity(converted, tokenizer, system)
+    files = _quantize(spec, converted, stem, log, ctx)
+    for entry in files if spec.modelfiles else []:
+        entry["modelfile"] = f"Modelfile.{entry['quant']}"
+        text = modelfile(entry["file"], system, ctx_size=spec.ctx_size)
+        (staging / entry["modelfile"]).write_text(text)
+    return {"files": files, "pre_tokenizer": pre_tokenizer, "token_parity": parity}
 
 
 def _merge(model: Path, adapter: Path, target: Path, system: str, ctx: RunContext) -> Path:
@@ -112,7 +119,7 @@ def _tokenizer(source: Path, target: Path, system: str):
 def _convert(converter: Path, source: Path, target: Path, log: Path, ctx: RunContext) -> str | None:
     """The F16 GGUF file; the pre-tokenizer declared for the converter (None: it knew it)."""
     ctx.set_stage("convert", f"converting {source.name} to {target.name}")
-    pre = declared_pre_tokenizer(json.loads((source / "tokenizer.json").read_text()))
+    pre = _pre_tokenizer(source)
     args = ["convert", str(converter), str(source), str(target)]
     try:
         run_tool(
@@ -133,6 +140,11 @@ def _convert(converter: Path, source: Path, target: Path, log: Path, ctx: RunCon
         f"{target.name}: {_size(target)}", data={"file": target.name, "bytes": _bytes(target)}
     )
     return pre
+
+
+def _pre_tokenizer(model: Path) -> str | None:
+    """The pre-tokenizer to declare to llama.cpp's converter (core/gguf/pretokenizer.py)."""
+    return declared_pre_tokenizer(json.loads((model / "tokenizer.json").read_text()))
 
 
 def _parity(converted: Path, tokenizer, system: str) -> dict[str, int]:
@@ -183,12 +195,36 @@ def _quantize(spec: ExportSpec, converted: Path, stem: str, log: Path, ctx: RunC
     return files
 
 
-def _lora(converter: Path, model: Path, adapter: Path, target: Path, log: Path, ctx) -> dict:
-    """The adapter alone as a GGUF LoRA file, for llama.cpp's `--lora` on the base model."""
+def _lora(spec: ExportSpec, converter: Path, model: Path, adapter: Path, target: Path, ctx):
+    """The adapter alone as a GGUF LoRA file, for llama.cpp's `--lora` on the base model.
+
+    llama.cpp's LoRA converter does not handle every architecture (for Mistral3's it writes the
+    base model instead): a file that is not an adapter is dropped, and fails the job only when
+    the spec asked for it.
+    """
     ctx.set_stage("lora", "converting the adapter to a GGUF LoRA file")
     args = ["lora", str(converter), str(model), str(adapter), str(target)]
-    run_tool(args, log=log, ctx=ctx, what="LoRA conversion")
-    return {"file": target.name, "bytes": _bytes(target), "sha256": file_sha256(target)}
+    if pre := _pre_tokenizer(model):  # the converter reads the base model's vocabulary too
+        args += ["--pre-tokenizer", pre]
+    run_tool(args, log=target.parent / LOG, ctx=ctx, what="LoRA conversion")
+    if _gguf_type(target) == "adapter":
+        return {"file": target.name, "bytes": _bytes(target), "sha256": file_sha256(target)}
+    target.unlink()
+    message = (
+        "llama.cpp's LoRA converter wrote a whole model, not an adapter, for this architecture"
+    )
+    if spec.lora_gguf:
+        hint = "Leave lora_gguf unset: the merged GGUF files carry the adapter."
+        raise JobFailure("lora_unsupported", message, hint=hint, param="lora_gguf")
+    ctx.event(f"no GGUF LoRA file: {message}; the merged files carry it", level="warning")
+    return {"skipped": message}
+
+
+def _gguf_type(path: Path) -> str:
+    """A GGUF file's `general.type`: model or adapter."""
+    from gguf import GGUFReader
+
+    return str(GGUFReader(path).fields["general.type"].contents())
 
 
 def _source(spec: ExportSpec, model: Path, adapter: Path | None) -> dict[str, Any]:

@@ -212,3 +212,40 @@ def test_each_generator_runs_every_conversation_and_is_judged_on_its_own(workspa
 def test_bad_specs_are_refused(fields, message):
     with pytest.raises(ValidationError, match=message):
         ValidateReasoningSpec.model_validate({**BASE, **fields})
+
+
+@pytest.fixture
+def exported(workspace):
+    """The untrained tiny model exported to F16 and Q8_0 GGUF files (the export kind)."""
+    from core.kinds.export.runner import run as export
+    from core.kinds.export.spec import ExportSpec
+
+    spec = {"kind": "export", "model_path": "models/tiny-ministral3", "quants": ["F16", "Q8_0"]}
+    export(ExportSpec.model_validate(spec), RecordingContext(workspace))
+    return workspace
+
+
+@pytest.mark.slow  # exports, then generates under llama.cpp
+def test_under_llama_cpp_each_quant_is_a_set_of_runs_of_its_own(exported):
+    llama = {**BASE, "runtime": "llama_cpp"}
+    ctx = RecordingContext(exported)
+    with pytest.raises(JobFailure) as caught:
+        run(ValidateReasoningSpec.model_validate(llama), ctx)
+    report = caught.value.result
+    assert caught.value.type == "reasoning_contract_failed" and report["verdict"] == "FAIL"
+    assert list(report["quants"]) == ["Q8_0", "F16"]  # the spec's order
+    assert report["model"]["gguf_dir"] == "models/tiny-ministral3-gguf"
+    assert report["device"]["name"] == "llama.cpp" and report["device"]["quants"] == ["Q8_0", "F16"]
+    out = exported / "results/check"
+    runs = list(csv.DictReader((out / "runs.csv").open()))
+    assert [r["quant"] for r in runs] == ["Q8_0"] * 6 + ["F16"] * 6
+    for row in runs:  # every log exists; each turn's prompt is the chat template's rendering
+        transcript = json.loads((out / row["log_path"]).read_text())
+        assert transcript["turns"][-1]["prompt"].startswith("<s>[SYSTEM_PROMPT]")
+        assert transcript["turns"][-1]["new_tokens"] <= 8
+    assert "| metric | threshold | Q8_0 | F16 |" in (out / "summary.md").read_text()
+    assert any("no GPU backend" in message for _, _, message, _ in ctx.events)
+
+    with pytest.raises(JobFailure) as caught:  # a quant the export did not write
+        run(ValidateReasoningSpec.model_validate({**llama, "quants": ["Q4_K_M"]}), ctx)
+    assert (caught.value.type, caught.value.param) == ("gguf_missing", "quants")
