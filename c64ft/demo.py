@@ -64,7 +64,8 @@ def workflow_spec() -> dict[str, Any]:
             "save_steps": 500,
             "eval_steps": 500,
         },
-        "validate_reasoning": {"allow_cpu": True},
+        "export": {"quants": ["F16", "Q8_0", "Q4_K_M"]},
+        "validate_reasoning": {"allow_cpu": True},  # under llama.cpp: the Q8_0 and F16 files
     }
 
 
@@ -164,6 +165,20 @@ def follow(http: httpx.Client, workflow_id: str) -> dict[str, Any]:
             time.sleep(POLL_S)
 
 
+def show_export(result: dict[str, Any], workspace: Path) -> None:
+    """The GGUF files with their sizes, and how to run one with Ollama and llama.cpp."""
+    folder = workspace / result["output_dir"]
+    for entry in result["files"]:
+        console.print(
+            f"GGUF {entry['quant']:<7} {folder / entry['file']} ({entry['bytes'] / 1e6:.1f} MB)"
+        )
+    q8 = next((e for e in result["files"] if e["quant"] == "Q8_0"), result["files"][0])
+    if "modelfile" in q8:
+        create = f"ollama create c64-demo -f {q8['modelfile']}"
+        console.print(f"run it with Ollama: cd {folder} && {create} && ollama run c64-demo")
+    console.print(f"or with llama.cpp: llama-cli -m {folder / q8['file']}")
+
+
 def report(http: httpx.Client, workflow: dict[str, Any], workspace: Path) -> bool:
     """Print each step, where the reports are and the verdict; True only on PASS."""
     result = workflow["result"] or {}
@@ -184,6 +199,9 @@ def report(http: httpx.Client, workflow: dict[str, Any], workspace: Path) -> boo
             console.print(f"{name} report: {workspace / reports[name]}")
     for name, path in (reports.get("model") or {}).items():
         console.print(f"{name}: {workspace / path}")
+    export = next((s for s in result.get("steps", []) if s["step"] == "export"), None)
+    if export and export["status"] == "succeeded":
+        show_export(api_client.read_job(http, export["job_id"])["result"], workspace)
     verdict = result.get("verdict")
     validation = next(
         (s for s in result.get("steps", []) if s["step"] == "validate_reasoning"), None
