@@ -41,6 +41,7 @@ KIND = Kind(
     problems=checks.problems,
     step=True,
     link=link,
-    section_doc="`model_path` (and `adapter_path`) default to the model the train step exports",
+    section_doc="`gguf_dir` and `quants` default to what the export step writes (its Q8_0 and "
+    "F16 files), `model_path` (and `adapter_path`) to the model the train step exports",
     reports=reports,
 )
