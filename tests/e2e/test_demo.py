@@ -40,6 +40,7 @@ def test_the_demo_passes_in_an_empty_folder_and_the_untrained_model_fails(tmp_pa
         ("gpu_smoke", "succeeded"),
         ("build_datasets", "succeeded"),
         ("train", "succeeded"),
+        ("export", "succeeded"),
         ("validate_reasoning", "succeeded"),
     ]
     result = json.loads(result)
@@ -48,27 +49,31 @@ def test_the_demo_passes_in_an_empty_folder_and_the_untrained_model_fails(tmp_pa
     assert summary.read_text().startswith("# Reasoning validation: PASS")
     assert str(summary) in output and (tmp_path / result["reports"]["datasets"]).is_file()
     report = json.loads((summary.parent / "report.json").read_text())
-    rates = report["quants"]["hf"]["rates"]
-    assert all(rate == 1.0 for rate in rates.values()), rates
+    assert list(report["quants"]) == ["Q8_0", "F16"]  # under llama.cpp, each file on its own
+    assert report["model"]["gguf_dir"] == "models/tiny-c64-gguf"
+    assert all(block["passed"] for block in report["quants"].values()), report["quants"]
+    gguf = tmp_path / "models/tiny-c64-gguf"
+    for quant in ("F16", "Q8_0", "Q4_K_M"):  # the summary names each file and its size
+        assert f"GGUF {quant}" in output and str(gguf / f"tiny-c64-{quant}.gguf") in output
+    assert "ollama create c64-demo -f Modelfile.Q8_0" in output
 
-    untrained = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "c64ft",
-            "run",
-            "validate_reasoning",
-            "--allow-cpu",
-            "--model-path",
-            "models/tiny-ministral3",
-            "--output-dir",
-            "results/untrained",
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+    def run(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "c64ft", "run", *args]
+        return subprocess.run(
+            command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+        )
+
+    exported = run("export", "--model-path", "models/tiny-ministral3", "--quants", '["Q8_0"]')
+    assert exported.returncode == 0, exported.stderr
+    untrained = run(
+        "validate_reasoning",
+        "--allow-cpu",
+        "--gguf-dir",
+        "models/tiny-ministral3-gguf",
+        "--quants",
+        '["Q8_0"]',
+        "--output-dir",
+        "results/untrained",
     )
     assert untrained.returncode == 1, untrained.stderr
     assert "reasoning_contract_failed" in untrained.stderr
