@@ -28,7 +28,7 @@ def test_the_section_has_every_seed_step_both_ways():
     runs = [args for _, sub, args in map(_compose_options, COMPOSE_RUNS) if sub == "run"]
     run_kinds = [args[args.index("c64ft") + 2] for args in runs]
     posted = [json.loads(c[c.index("-d") + 1])["kind"] for c in CURL_POSTS]
-    steps = ["gpu_smoke", "build_datasets", "train", "validate_reasoning"]
+    steps = ["gpu_smoke", "build_datasets", "train", "export", "validate_reasoning"]
     assert run_kinds == steps
     assert posted == [*steps, "workflow"]
     subcommands = {_compose_options(c)[1] for c in COMPOSE_RUNS}
