@@ -50,7 +50,8 @@ class ToolFailed(JobFailure):
         super().__init__(
             "export_failed",
             f"{what} failed (exit code {code}): {tail}",
-            hint="The step's whole output is in the export log named in the job's events.",
+            hint="The message ends with the step's last lines of output: fix what they name "
+            "(disk space, memory, an unsupported model) and submit again.",
         )
         self.tail = tail
 

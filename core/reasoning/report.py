@@ -55,15 +55,22 @@ def _write_csv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> No
         writer.writerows(rows)
 
 
+def _validated(model: dict[str, Any]) -> str:
+    """What ran: the exported files under llama.cpp, or the Hugging Face model."""
+    if model.get("runtime") == "llama_cpp":
+        return f"The GGUF files of `{model['gguf_dir']}` under llama.cpp"
+    adapter = f" with adapter `{model['adapter_path']}`" if model["adapter_path"] else ""
+    return f"Model `{model['model_path']}`{adapter} under transformers"
+
+
 def summary_markdown(report: dict[str, Any]) -> str:
     """The report for people: the model, the rates of each quant against the thresholds, the
     verdict, then one row per run."""
-    model, decoding = report["model"], report["decoding"]
-    adapter = f" with adapter `{model['adapter_path']}`" if model["adapter_path"] else ""
+    decoding = report["decoding"]
     lines = [
         f"# Reasoning validation: {report['verdict']}",
         "",
-        f"Model `{model['model_path']}`{adapter}; greedy decoding, {decoding['max_new_tokens']} "
+        f"{_validated(report['model'])}; greedy decoding, {decoding['max_new_tokens']} "
         f"new tokens per turn, context {decoding['ctx_size']}, seeds {decoding['seeds']}.",
         "",
         *_rates_table(report),

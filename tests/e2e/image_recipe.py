@@ -20,14 +20,19 @@ class Recipe:
     def __init__(self, name: str, folder: Path) -> None:
         self.instructions = list(dockerfile.parse_file(str(ROOT / "docker" / name)))
         self.context, self.venv = folder / "app", folder / "venv"
+        self.opt = folder / "opt"  # the image's /opt
         self.python = str(self.venv / "bin" / "python")
 
     def env(self, workspace: Path) -> dict[str, str]:
-        """The Dockerfile's ENV, with the image's /workspace standing for `workspace`."""
+        """The Dockerfile's ENV, with `workspace` standing for the image's /workspace and a
+        folder of the recipe's for its /opt."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("C64FT_")}
         for line in (c for c in self.instructions if c.cmd == "ENV"):
             pairs = zip(line.value[::2], line.value[1::2], strict=True)
-            env |= {k: v.replace("/workspace", str(workspace)) for k, v in pairs}
+            env |= {
+                k: v.replace("/workspace", str(workspace)).replace("/opt/", f"{self.opt}/")
+                for k, v in pairs
+            }
         env["PATH"] = f"{self.venv / 'bin'}:{env['PATH']}"
         return env | {"VIRTUAL_ENV": str(self.venv), "HOME": str(workspace)}
 

@@ -23,15 +23,13 @@ def test_the_worker_image_keeps_its_torch_and_runs_the_steps(
     shutil.copytree(sample_corpus_dir(), workspace / "c64_docs")
     shutil.copytree(tiny_model, workspace / TINY)
     # The stand-in for the base image's torch is this machine's CPU build; the recipe's RUN
-    # lines check that pip left it as it was.
-    recipe.build(workspace, before=["torch==2.13.0"])
-    assert recipe.has("torch", "transformers", "peft", "trl", "datasketch") == [
-        "torch",
-        "transformers",
-        "peft",
-        "trl",
-        "datasketch",
-    ]
+    # lines check that pip left it as it was. llama-cpp-python is installed first from pip's
+    # cache (the CPU build .ci/run made): the image compiles it for its GPU, which this machine
+    # has not.
+    recipe.build(workspace, before=["torch==2.13.0", "llama-cpp-python==0.3.36"])
+    modules = ["torch", "transformers", "peft", "trl", "datasketch", "llama_cpp", "gguf"]
+    assert recipe.has(*modules) == modules
+    assert (recipe.opt / "llama.cpp/convert_hf_to_gguf.py").is_file()  # baked into the image
 
     env = recipe.env(workspace) | {"C64FT_ALLOWED_BASE_MODELS": json.dumps([TINY])}
 
@@ -80,11 +78,15 @@ def test_the_worker_image_keeps_its_torch_and_runs_the_steps(
     for step in steps:
         done = c64ft_run(*step)
         assert done.returncode == 0, (step[0], done.stderr[-3000:])
+    done = c64ft_run("export", "--model-path", "models/fine-tuned-merged", "--quants", '["Q8_0"]')
+    assert done.returncode == 0, done.stderr[-3000:]
     # Two steps do not teach the THINK format: validation runs, reports and says FAIL (exit 1).
     done = c64ft_run(
         "validate_reasoning",
-        "--model-path",
-        "models/fine-tuned-merged",
+        "--gguf-dir",
+        "models/fine-tuned-gguf",
+        "--quants",
+        '["Q8_0"]',
         "--allow-cpu",
         "--seeds",
         "[11]",

@@ -6,7 +6,7 @@ EXAMPLES = {
         "value": {"kind": "export"},
     },
     "export_adapter": {
-        "summary": "export: base model + LoRA adapter, merged, Q8_0 only, plus a GGUF LoRA",
+        "summary": "export: base model + LoRA adapter, merged, Q8_0 only",
         "value": {
             "kind": "export",
             "model_path": "models/Ministral-3-8B-Thinking",

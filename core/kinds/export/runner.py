@@ -47,7 +47,7 @@ def run(spec: ExportSpec, ctx: RunContext) -> dict[str, Any]:
     stem = export_name(spec.model_path, spec.adapter_path)
     with publishing_dir(output, kind="export") as staging:
         lora = None
-        if adapter is not None and spec.write_lora():  # first: it may refuse, and it is quick
+        if adapter is not None and spec.write_lora():  # first: an explicit ask may be refused
             lora = _lora(spec, converter, model, adapter, staging / f"{stem}-lora-F16.gguf", ctx)
         source = _merge(model, adapter, staging / MERGED_DIR, system, ctx) if adapter else model
         report = _gguf_files(spec, converter, source, staging, stem, system, ctx)
