@@ -5,6 +5,7 @@ against the Hugging Face tokenizer's before the model sees them (token parity)."
 
 import time
 from pathlib import Path
+from typing import Any
 
 from core.context import RunContext
 from core.gguf.parity import check_parity, tokenize_gguf
@@ -17,7 +18,7 @@ class LlamaCppGenerator:
 
     def __init__(self, path: Path, quant: str, tokenizer) -> None:
         self.path, self.quant, self.tokenizer = path, quant, tokenizer
-        self.llama = None
+        self.llama: Any = None
 
     def generate_turn(self, batch: list[Conversation], limits: Limits, ctx: RunContext) -> None:
         llama = self._load(limits.ctx_size)

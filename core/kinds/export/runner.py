@@ -230,8 +230,8 @@ def _gguf_type(path: Path) -> str:
 def _source(spec: ExportSpec, model: Path, adapter: Path | None) -> dict[str, Any]:
     """What was exported, by path and by the sha256 of its weights."""
     weights = {}
-    for folder in (model, adapter):
-        for path in sorted(folder.glob("*.safetensors")) if folder else []:
+    for folder in [model, *([adapter] if adapter else [])]:
+        for path in sorted(folder.glob("*.safetensors")):
             weights[f"{folder.name}/{path.name}"] = file_sha256(path)
     return {"model_path": spec.model_path, "adapter_path": spec.adapter_path, "sha256": weights}
 
