@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import torch
-from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import (
     GenerationConfig,
     Ministral3Config,
@@ -14,7 +14,6 @@ from transformers import (
     PreTrainedTokenizerFast,
 )
 
-from core.gguf.pretokenizer import TEKKEN_SPLIT
 from core.pipeline.phrasing import QUESTIONS, TASKS, TRACES
 from core.pipeline.readers import UnreadableFile, read_html, read_pdf
 from core.prompts import C64_SPECIALIZATION, FALLBACK_BASE_PROMPT
@@ -81,9 +80,8 @@ def corpus_texts(corpus_dir: Path) -> list[str]:
 
 
 def build_tokenizer(texts: Iterable[str], vocab_size: int = 2048) -> PreTrainedTokenizerFast:
-    """Train a byte-level BPE, pre-tokenized as the real (Tekken) tokenizer is (so llama.cpp's
-    "tekken" pre-tokenizer splits text as it does), in which each control token is one special
-    token.
+    """Train a byte-level BPE (GPT-2's pre-tokenizer, which llama.cpp knows as "gpt-2") in
+    which each control token is one special token.
 
     Args:
         texts: training text.
@@ -92,15 +90,8 @@ def build_tokenizer(texts: Iterable[str], vocab_size: int = 2048) -> PreTrainedT
     Returns:
         The tokenizer, with bos `<s>`, eos `</s>`, pad `<pad>` and unk `<unk>`.
     """
-    # ignore_merges: a piece that is a whole vocabulary entry is one token, as in Tekken (and in
-    # llama.cpp's "tekken" pre-tokenizer), whatever the merges would make of it.
-    tokenizer = Tokenizer(models.BPE(unk_token="<unk>", ignore_merges=True))
-    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
-        [
-            pre_tokenizers.Split(Regex(TEKKEN_SPLIT), behavior="isolated"),
-            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
-        ]
-    )
+    tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,

@@ -73,7 +73,7 @@ def test_the_checksums_verify_and_export_json_is_complete(exported):
     assert json.loads((out / "export.json").read_text()) == report
     assert report["source"]["model_path"] == MODEL and report["source"]["adapter_path"] is None
     assert list(report["source"]["sha256"]) == ["tiny-ministral3/model.safetensors"]
-    assert report["pre_tokenizer"] == "tekken"  # declared: the tiny vocabulary's hash is new
+    assert report["pre_tokenizer"] == "gpt-2"  # declared: the tiny vocabulary's hash is new
     assert report["token_parity"]["multi-turn"] > report["token_parity"]["single-turn"] > 100
     assert report["llama_cpp_python"] == "0.3.36" and report["lora"] is None
     assert report["duration_s"] > 0 and report["created_at"].endswith("+00:00")
@@ -127,9 +127,9 @@ def test_a_failure_midway_keeps_the_previous_export_whole(exported, tmp_path, mo
 def test_an_unknown_pre_tokenizer_is_a_tokenizer_mismatch(workspace):
     tokenizer = workspace / MODEL / "tokenizer.json"
     parsed = json.loads(tokenizer.read_text())
-    parsed["pre_tokenizer"] = {
+    parsed["pre_tokenizer"] = {  # GPT-2's, but with a space before every text: unknown
         "type": "ByteLevel",
-        "add_prefix_space": False,
+        "add_prefix_space": True,
         "trim_offsets": True,
         "use_regex": True,
     }
@@ -141,7 +141,7 @@ def test_an_unknown_pre_tokenizer_is_a_tokenizer_mismatch(workspace):
 
 
 def test_a_wrongly_declared_pre_tokenizer_fails_token_parity(workspace, monkeypatch):
-    monkeypatch.setattr(runner, "declared_pre_tokenizer", lambda _: "gpt-2")
+    monkeypatch.setattr(runner, "declared_pre_tokenizer", lambda _: "tekken")  # it is GPT-2's
     with pytest.raises(JobFailure) as caught:
         export(workspace, quants=["F16"])
     assert caught.value.type == "tokenizer_mismatch"
