@@ -131,8 +131,8 @@ def _convert(converter: Path, source: Path, target: Path, log: Path, ctx: RunCon
                 "tokenizer_mismatch",
                 "llama.cpp's converter does not know the model's pre-tokenizer, so llama.cpp "
                 "would split text differently from the tokenizer the model was trained with",
-                hint="Export a model whose tokenizer llama.cpp supports (Ministral 3's Tekken "
-                "tokenizer is one; `c64ft make-tiny-model` builds one like it).",
+                hint="Export a model whose tokenizer llama.cpp supports: Ministral 3's Tekken "
+                "tokenizer is one, and so is the GPT-2-style one `c64ft make-tiny-model` builds.",
                 param="model_path",
             ) from exc
         raise
