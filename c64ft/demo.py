@@ -45,7 +45,7 @@ def workflow_spec() -> dict[str, Any]:
             "min_chunk_tokens": 64,
             "min_dapt_chunks": 20,
             "answer_chars": 300,
-            "phrasings": 4,
+            "phrasings": 6,
             "strict_thinking_contract": False,
         },
         "train": {
