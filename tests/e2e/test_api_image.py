@@ -28,7 +28,12 @@ def test_the_api_image_installs_without_torch_and_serves(
             {"kind": "gpu_smoke"},
             {"kind": "build_datasets", "model_path": "models/tiny-ministral3"},
             {"kind": "train", "model_path": "models/tiny-ministral3", "max_length": 128},
-            {"kind": "validate_reasoning", "model_path": "models/tiny-ministral3"},
+            {"kind": "export", "model_path": "models/tiny-ministral3"},
+            {
+                "kind": "validate_reasoning",
+                "runtime": "transformers",
+                "model_path": "models/tiny-ministral3",
+            },
             {
                 "kind": "workflow",
                 "build_datasets": {"model_path": "models/tiny-ministral3"},

@@ -23,7 +23,14 @@ def test_validation_of_the_untrained_tiny_model_fails_with_every_file_written(
     service = redis_service
     copy_workspace(tiny_model, service.workspace / MODEL)
     service.start_worker("gpu")
-    job = service.submit({"kind": "validate_reasoning", "model_path": MODEL, "allow_cpu": True})
+    job = service.submit(
+        {
+            "kind": "validate_reasoning",
+            "runtime": "transformers",
+            "model_path": MODEL,
+            "allow_cpu": True,
+        }
+    )
     done = service.wait(job["id"], timeout=180)
     assert done["status"] == "failed", service.logs()
     assert done["error"]["type"] == "reasoning_contract_failed"
@@ -64,16 +71,17 @@ def test_a_workflow_whose_dataset_step_fails_stops_there(redis_service, tiny_mod
     done = service.wait(workflow["id"], timeout=120)
     assert done["status"] == "failed", service.logs()
     assert done["error"]["stage"] == "build_datasets"
-    smoke, build, train, validate = steps(service, done)
+    smoke, build, train, export, validate = steps(service, done)
     assert (smoke["status"], build["status"]) == ("succeeded", "failed")
     assert done["error"]["type"] == build["error"]["type"]
-    for child in (train, validate):
+    for child in (train, export, validate):
         assert child["status"] == "cancelled" and child["started_at"] is None
         assert child["error"]["type"] == "workflow_stopped"
         assert child["error"]["message"] == f"not run: step build_datasets ({build['id']}) failed"
     assert [s["status"] for s in done["result"]["steps"]] == [
         "succeeded",
         "failed",
+        "cancelled",
         "cancelled",
         "cancelled",
     ]
@@ -89,7 +97,7 @@ def test_cancelling_a_workflow_cancels_its_running_step(redis_service):
             "kind": "workflow",
             "steps": ["gpu_smoke", "validate_reasoning"],
             "gpu_smoke": {"allow_cpu": True, "matrix_size": 64, "burn_in_s": 120},
-            "validate_reasoning": {"model_path": "models/later"},
+            "validate_reasoning": {"runtime": "transformers", "model_path": "models/later"},
         }
     )
     wait_until(
