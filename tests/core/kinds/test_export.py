@@ -82,7 +82,7 @@ def test_the_checksums_verify_and_export_json_is_complete(exported):
 
 def test_progress_and_events_name_each_file_and_its_size(exported):
     _, report, ctx = exported
-    assert ctx.fractions[-1] == 1.0 and len(ctx.fractions) == 3
+    assert ctx.fractions[-1] == 1.0 and ctx.fractions == sorted(ctx.fractions)  # (throttled)
     sized = [data for _, _, _, data in ctx.events if data and "bytes" in data]
     assert [d.get("quant", d.get("file")) for d in sized] == [
         "tiny-ministral3-F16.gguf",  # the conversion
