@@ -51,18 +51,20 @@ BASE = {
         "save_steps": 1,
         "warmup_steps": 0,
     },
+    "export": {"model_path": MODEL, "quants": ["Q8_0"]},
     "validate_reasoning": {
+        "runtime": "transformers",
         "model_path": MODEL,
         "allow_cpu": True,
         "seeds": [1],
         "max_new_tokens": 2,
-        "multi_turn_prompts": [],
     },
 }
 PATH_FIELDS = {
     "build_datasets": ["source_dir", "model_path", "output_dir", "interim_dir"],
     "train": ["model_path", "dapt_dir", "sft_dir", "output_dir", "dapt_output_dir"]
     + ["sft_output_dir", "chat_template_path"],
+    "export": ["model_path", "adapter_path", "output_dir"],
     "validate_reasoning": ["model_path", "adapter_path", "chat_template_path", "output_dir"],
 }
 PLACES = [

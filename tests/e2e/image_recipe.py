@@ -27,6 +27,9 @@ class Recipe:
         """The Dockerfile's ENV, with `workspace` standing for the image's /workspace and a
         folder of the recipe's for its /opt."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("C64FT_")}
+        for line in (c for c in self.instructions if c.cmd == "ARG" and "=" in c.value[0]):
+            name, default = line.value[0].split("=", 1)  # a build argument at its default
+            env[name] = default.strip('"')
         for line in (c for c in self.instructions if c.cmd == "ENV"):
             pairs = zip(line.value[::2], line.value[1::2], strict=True)
             env |= {

@@ -87,7 +87,7 @@ def test_the_untrained_model_fails_the_contract_with_every_file_written(workspac
 
 @pytest.mark.slow  # generates with the tiny model
 def test_a_conversation_feeds_the_models_own_reply_back_before_the_follow_up(workspace):
-    failure(workspace, seeds=[5], single_prompts=[])
+    failure(workspace, seeds=[5])
     transcript = json.loads(
         (workspace / "results/check/raw/hf__multi__sid_voice_volume__seed5.json").read_text()
     )
