@@ -1,11 +1,13 @@
 """What a job leaves behind while it runs: its event log, training metrics and checkpoints."""
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import col, select
 
 from core.jobs.db import read_session, write_session
 from core.jobs.models import JobCheckpoint, JobEvent, JobMetric
+
+Row = TypeVar("Row", JobEvent, JobMetric)
 
 
 def add_event(
@@ -39,27 +41,25 @@ def add_checkpoint(
 
 def list_events(job_id: str, *, after: int = 0, limit: int = 100) -> tuple[list[JobEvent], bool]:
     """Events with id > `after`, in order. Returns (events, has_more)."""
-    query = (
-        select(JobEvent)
-        .where(JobEvent.job_id == job_id, col(JobEvent.id) > after)
-        .order_by(col(JobEvent.id))
-        .limit(limit + 1)
-    )
-    with read_session() as session:
-        events = list(session.exec(query))
-    return events[:limit], len(events) > limit
+    return _page(JobEvent, job_id, after, limit)
 
 
 def list_metrics(job_id: str, *, after: int = 0, limit: int = 1000) -> tuple[list[JobMetric], bool]:
+    """Metric points with id > `after`, in order. Returns (points, has_more)."""
+    return _page(JobMetric, job_id, after, limit)
+
+
+def _page(model: type[Row], job_id: str, after: int, limit: int) -> tuple[list[Row], bool]:
+    """One page of a job's rows by id; one row more is read to tell whether more follow."""
     query = (
-        select(JobMetric)
-        .where(JobMetric.job_id == job_id, col(JobMetric.id) > after)
-        .order_by(col(JobMetric.id))
+        select(model)
+        .where(model.job_id == job_id, col(model.id) > after)
+        .order_by(col(model.id))
         .limit(limit + 1)
     )
     with read_session() as session:
-        points = list(session.exec(query))
-    return points[:limit], len(points) > limit
+        rows = list(session.exec(query))
+    return rows[:limit], len(rows) > limit
 
 
 def list_checkpoints(job_id: str) -> list[JobCheckpoint]:
