@@ -31,18 +31,23 @@ def check_parity(llama: Any, hf_tokenizer: Any, texts: dict[str, str]) -> dict[s
     checked = {}
     for name, text in texts.items():
         expected = hf_tokenizer(text, add_special_tokens=False).input_ids
-        actual = tokenize_gguf(llama, text)
-        position = first_difference(expected, actual)
-        if position is not None:
-            window = slice(max(position - SHOWN, 0), position + SHOWN)
-            raise JobFailure(
-                "tokenizer_mismatch",
-                f"llama.cpp tokenizes the {name} prompt differently from the Hugging Face "
-                f"tokenizer from position {position}: {expected[window]} (HF) vs "
-                f"{actual[window]} (llama.cpp), ids {window.start}-{window.stop - 1}",
-                hint="The GGUF file's pre-tokenizer is not the one the model's tokenizer.json "
-                "uses: the model would see other tokens than it was trained on. Export a model "
-                "whose tokenizer llama.cpp knows.",
-            )
+        check_ids(name, expected, tokenize_gguf(llama, text))
         checked[name] = len(expected)
     return checked
+
+
+def check_ids(name: str, expected: list[int], actual: list[int]) -> None:
+    """Raise `tokenizer_mismatch` unless llama.cpp's ids of the `name` prompt are the HF ones."""
+    position = first_difference(expected, actual)
+    if position is None:
+        return
+    window = slice(max(position - SHOWN, 0), position + SHOWN)
+    raise JobFailure(
+        "tokenizer_mismatch",
+        f"llama.cpp tokenizes the {name} prompt differently from the Hugging Face "
+        f"tokenizer from position {position}: {expected[window]} (HF) vs "
+        f"{actual[window]} (llama.cpp), ids {window.start}-{window.stop - 1}",
+        hint="The GGUF file's pre-tokenizer is not the one the model's tokenizer.json "
+        "uses: the model would see other tokens than it was trained on. Export a model "
+        "whose tokenizer llama.cpp knows.",
+    )

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from core.context import RunContext
-from core.gguf.parity import check_parity, tokenize_gguf
+from core.gguf.parity import check_ids, tokenize_gguf
 from core.reasoning.generate import Conversation, Limits, Turn, render
 
 
@@ -25,8 +25,9 @@ class LlamaCppGenerator:
         for conversation in batch:
             conversation.ask_next()
             prompt = render(self.tokenizer, conversation.messages)
-            check_parity(llama, self.tokenizer, {f"{conversation.prompt_id} turn": prompt})
-            ids = tokenize_gguf(llama, prompt)
+            ids = tokenize_gguf(llama, prompt)  # the model's input, checked against HF's ids
+            expected = self.tokenizer(prompt, add_special_tokens=False).input_ids
+            check_ids(f"{conversation.prompt_id} turn", expected, ids)
             budget = min(limits.max_new_tokens, limits.ctx_size - len(ids))
             started = time.monotonic()
             llama.set_seed(conversation.seed)
