@@ -69,9 +69,14 @@ def fetch_converter(folder: Path) -> Path:
         (archive,) = download.glob("*.tar.gz")
         staging = Path(temporary) / "llama.cpp"
         _extract(archive, staging)
-        if folder.exists():
-            folder.rmdir()  # empty (checked above)
-        staging.rename(folder)
+        try:
+            if folder.exists():
+                folder.rmdir()  # empty (checked above)
+            staging.rename(folder)
+        except OSError:
+            # Another process (a second worker, a parallel test) fetched it first: theirs is whole.
+            if not (folder / CONVERT_MODEL).is_file():
+                raise
     return folder
 
 

@@ -56,3 +56,27 @@ def test_a_configured_checkout_is_used_as_it_is(tmp_path, settings_env):
     (tmp_path / converter.CONVERT_MODEL).write_text("#")
     settings_env(llama_cpp_dir=str(tmp_path))
     assert converter.ensure_converter() == tmp_path
+
+
+def test_a_fetch_that_loses_the_race_uses_the_winners_folder(tmp_path, settings_env, monkeypatch):
+    target = tmp_path / "llama.cpp"
+    settings_env(llama_cpp_dir=str(target))
+    monkeypatch.setattr(converter, "llama_cpp_version", lambda: "9.9.9")
+    root = "llama_cpp_python-9.9.9/vendor/llama.cpp/"
+    files = [
+        "convert_hf_to_gguf.py",
+        "convert_lora_to_gguf.py",
+        "conversion/a.py",
+        "gguf-py/gguf/b.py",
+    ]
+
+    def download_while_another_process_finishes(requirement, into):
+        into.mkdir()
+        sdist(into / "p.tar.gz", {root + name: b"# mine" for name in files})
+        target.mkdir()  # the other process publishes its whole folder meanwhile
+        (target / converter.CONVERT_MODEL).write_text("# theirs")
+
+    monkeypatch.setattr(converter, "_pip_download", download_while_another_process_finishes)
+    assert converter.ensure_converter() == target
+    assert (target / converter.CONVERT_MODEL).read_text() == "# theirs"
+    assert [p.name for p in tmp_path.iterdir()] == ["llama.cpp"]  # no staging left behind
