@@ -6,18 +6,53 @@ leaves no API holding the port. Celery's pool processes already get SIGKILL when
 worker dies (celery.concurrency.prefork sets the same death signal).
 """
 
+import copy
 import errno
+import logging
 import os
 import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from billiard.util import set_pdeathsig
 
 STOP_GRACE_S = 15.0
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def log_dir(workspace: Path, name: str) -> Path:
+    """`<workspace>/data/logs/<name>/`, where `up` and the demo keep one log file per process."""
+    folder = workspace / "data" / "logs" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class DropReads(logging.Filter):
+    """Keeps uvicorn's access lines of writes and errors; drops answered reads (GET, HEAD),
+    which a dashboard polling every second turns into thousands of lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        if len(args) >= 5:  # (client, method, path, http version, status code)
+            method, code = args[1], args[4]
+            return not (method in ("GET", "HEAD") and isinstance(code, int) and code < 400)
+        return True
+
+
+def uvicorn_log_config(access_log: bool) -> dict[str, Any]:
+    """uvicorn's logging, with answered reads left out of the access log unless `access_log`."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    if not access_log:
+        config.setdefault("filters", {})["drop_reads"] = {"()": DropReads}
+        config["handlers"]["access"]["filters"] = ["drop_reads"]
+    return config
 
 
 def free_port() -> int:
@@ -76,10 +111,11 @@ def start_all(
     *,
     env: dict[str, str] | None = None,
     log_dir: Path | None = None,
+    echo: bool = False,
 ) -> dict[str, subprocess.Popen]:
     """Start every command, each in its own session (Ctrl-C reaches us only: we stop them in
     order) and ending with this process; with `log_dir`, each writes to `<log_dir>/<name>.log`
-    instead of this terminal."""
+    instead of this terminal, and with `echo` too to this stdout, each line prefixed by its name."""
     children = {}
     parent = os.getpid()
     for name, argv in commands.items():
@@ -88,17 +124,31 @@ def start_all(
             argv,
             start_new_session=True,
             env=env,
-            stdout=log,
+            stdout=subprocess.PIPE if log and echo else log,
             stderr=subprocess.STDOUT if log else None,
             preexec_fn=lambda: _die_with_parent(parent),
         )
+        if log and echo:
+            threading.Thread(target=_tee, args=(children[name], name, log), daemon=True).start()
     return children
 
 
-def run_together(commands: dict[str, list[str]]) -> int:
-    """Start every command; when one exits or on Ctrl-C, SIGTERM or a hang-up (the terminal
-    closed), stop the rest. Exit code."""
-    children = start_all(commands)
+def _tee(child: subprocess.Popen, name: str, log) -> None:
+    """Copy a child's output to its log file and, prefixed with its name, to our stdout."""
+    assert child.stdout is not None
+    with log:
+        for line in child.stdout:
+            log.write(line)
+            log.flush()
+            sys.stdout.write(f"{name:<10} | {line.decode(errors='replace')}")
+            sys.stdout.flush()
+
+
+def run_together(commands: dict[str, list[str]], log_dir: Path | None = None) -> int:
+    """Start every command (with `log_dir`, each logging to its file there and to this
+    terminal); when one exits or on Ctrl-C, SIGTERM or a hang-up (the terminal closed), stop
+    the rest. Exit code."""
+    children = start_all(commands, log_dir=log_dir, echo=True)
     stopping = False
 
     def request_stop(_signum, _frame):

@@ -89,6 +89,13 @@ def test_up_serves_runs_jobs_and_stops_cleanly_on_ctrl_c(tmp_path):
     assert "C64FT_DATABASE_URL=sqlite:///" in output and "embedded" in output
     assert (tmp_path / "data" / "c64ft.db").exists()
     assert _processes_in(tmp_path) == []
+    logs = tmp_path / "data/logs/up"
+    assert f"logs: {logs / 'api.log'}" in output
+    assert {p.name for p in logs.iterdir()} == {"api.log", "worker-gpu.log", "worker-cpu.log"}
+    api_log = (logs / "api.log").read_text()
+    assert "POST /jobs" in api_log  # writes are logged; polling reads are not
+    assert "GET /health" not in api_log and "GET /health" not in output
+    assert (logs / "worker-gpu.log").stat().st_size > 0
 
 
 def _processes_in(folder):
