@@ -58,9 +58,7 @@ def read_job(client: httpx.Client, job_id: str) -> dict:
 
 def list_jobs(client: httpx.Client, **filters: Any) -> dict:
     """GET /jobs: `status`, `kind`, `limit`, `before` (None means unset)."""
-    return _call(
-        client, "GET", "/jobs", params={k: v for k, v in filters.items() if v is not None}
-    )
+    return _call(client, "GET", "/jobs", params={k: v for k, v in filters.items() if v is not None})
 
 
 def cancel(client: httpx.Client, job_id: str) -> dict:

@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -161,11 +162,15 @@ def follow(http: httpx.Client, workflow_id: str) -> dict[str, Any]:
                 if shown.get(entry["step"]) != note and not console.is_terminal:
                     console.print(f"{entry['step']}: {note}")  # a log line where no bar is drawn
                 if child["status"] == "running" and not console.is_terminal:
-                    lines.update(child, lambda job=child["id"]: api_client.latest_loss(http, job, 0)[0])
+                    lines.update(child, partial(_loss, http, child["id"]))
                 shown[entry["step"]] = note
             if workflow["status"] in api_client.TERMINAL:
                 return workflow
             time.sleep(POLL_S)
+
+
+def _loss(http: httpx.Client, job_id: str) -> float | None:
+    return api_client.latest_loss(http, job_id, 0)[0]
 
 
 def show_export(result: dict[str, Any], workspace: Path) -> None:

@@ -27,7 +27,10 @@ def drop_no_ops(args: list[str]) -> list[str]:
 
 def map_guide_paths(fields: dict[str, Any], workspace: Path) -> dict[str, Any]:
     """The guide's template path → the project's template, unless the workspace holds it."""
-    if fields.get("chat_template_path") == GUIDE_TEMPLATE and not (workspace / GUIDE_TEMPLATE).exists():
+    if (
+        fields.get("chat_template_path") == GUIDE_TEMPLATE
+        and not (workspace / GUIDE_TEMPLATE).exists()
+    ):
         notice(
             f"--chat-template-path {GUIDE_TEMPLATE} is the original workflow's template; "
             "using the project's Mistral-3 template with assistant masks instead "

@@ -100,7 +100,9 @@ def jobs(
         rows.append((job["id"], job["kind"], job["status"], stage, done, _age(job["created_at"])))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        typer.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
     if page["has_more"]:
         typer.echo(f"(more: --limit {min(100, limit * 2)})", err=True)
 
@@ -179,12 +181,18 @@ def checkpoints(job_id: str, api: ApiUrl = DEFAULT_API) -> None:
         metrics: dict = point["metrics"] or {}
         loss = metrics.get("eval_loss")
         shown = f"eval_loss {loss:.4g}" if isinstance(loss, int | float) else "-"
-        typer.echo(f"{point['phase']:<5} {point['step']:>7}  {shown:<18} {point['reference']}  {point['path']}")
+        where = f"{point['reference']}  {point['path']}"
+        typer.echo(f"{point['phase']:<5} {point['step']:>7}  {shown:<18} {where}")
 
 
 COMMANDS: list[tuple[Callable, dict]] = [
-    (submit, {"context_settings": {"allow_extra_args": True, "ignore_unknown_options": True},
-              "add_help_option": False}),
+    (
+        submit,
+        {
+            "context_settings": {"allow_extra_args": True, "ignore_unknown_options": True},
+            "add_help_option": False,
+        },
+    ),
     (status, {}),
     (jobs, {}),
     (cancel, {}),

@@ -4,7 +4,7 @@ terminal, no progress bar) never goes quiet for long."""
 
 import time
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import IO, Any
 
 
 def duration(seconds: float | None) -> str:
@@ -12,7 +12,9 @@ def duration(seconds: float | None) -> str:
         return "?"
     minutes, secs = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+    return (
+        f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+    )
 
 
 def progress_line(job: dict[str, Any], loss: float | None = None) -> str:
@@ -36,7 +38,7 @@ def progress_line(job: dict[str, Any], loss: float | None = None) -> str:
 class ProgressLines:
     """Decides when a job's next progress line is due and prints it to `out`."""
 
-    def __init__(self, out: TextIO, every_s: float = 30.0, *, on_change: bool = True) -> None:
+    def __init__(self, out: IO[str], every_s: float = 30.0, *, on_change: bool = True) -> None:
         """`on_change=False`: only the periodic lines (the caller reports changes itself)."""
         self.out, self.every_s, self.on_change = out, every_s, on_change
         self.last: dict[str, tuple[str, float]] = {}  # job id → (status·stage, when printed)

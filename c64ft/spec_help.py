@@ -47,7 +47,13 @@ def kind_help(spec: type[BaseModel], usage: str, options: str = "") -> str:
     defs = schema.get("$defs", {})
     properties = schema.get("properties", {})
     about = properties.get("kind", {}).get("description", "")
-    lines = [f"Usage: {usage}", "", about, "", "Fields (booleans: --flag, --no-flag, --flag false):"]
+    lines = [
+        f"Usage: {usage}",
+        "",
+        about,
+        "",
+        "Fields (booleans: --flag, --no-flag, --flag false):",
+    ]
     for name, field in properties.items():
         if name == "kind":
             continue
@@ -56,7 +62,9 @@ def kind_help(spec: type[BaseModel], usage: str, options: str = "") -> str:
         value = "" if is_bool else f" <{type_name(field, defs)}>"
         lines.append(f"  {switch}{value}  {default_of(spec, name)}")
         description = field.get("description", "")
-        lines += textwrap.wrap(description, WIDTH, initial_indent=" " * 6, subsequent_indent=" " * 6)
+        lines += textwrap.wrap(
+            description, WIDTH, initial_indent=" " * 6, subsequent_indent=" " * 6
+        )
     if options:
         lines += ["", options]
     return "\n".join(lines)

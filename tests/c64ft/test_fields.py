@@ -38,15 +38,23 @@ def test_a_string_field_keeps_digits_as_text_and_lists_parse_as_json():
     ],
 )
 def test_booleans_take_flag_no_flag_and_a_word(args, packing):
-    assert parse_fields([*args, "--max-steps", "-1"], TRAIN) == {"packing": packing, "max_steps": -1}
+    assert parse_fields([*args, "--max-steps", "-1"], TRAIN) == {
+        "packing": packing,
+        "max_steps": -1,
+    }
 
 
 def test_a_bare_flag_before_another_flag_is_true():
-    assert parse_fields(["--use-lora", "--phase", "sft"], TRAIN) == {"use_lora": True, "phase": "sft"}
+    assert parse_fields(["--use-lora", "--phase", "sft"], TRAIN) == {
+        "use_lora": True,
+        "phase": "sft",
+    }
 
 
 def test_an_unknown_flag_names_the_closest_field():
-    with pytest.raises(FieldSyntaxError, match=r"unknown field --grad-acum; did you mean --grad-accum\?"):
+    with pytest.raises(
+        FieldSyntaxError, match=r"unknown field --grad-acum; did you mean --grad-accum\?"
+    ):
         parse_fields(["--grad-acum", "4"], TRAIN)
 
 

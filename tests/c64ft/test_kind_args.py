@@ -27,7 +27,8 @@ docker compose run --rm trainer bash scripts/container/train.sh \
   --no-packing \
   --use-lora
 """
-GUIDE_FLAGS = shlex.split(GUIDE_COMMAND)[shlex.split(GUIDE_COMMAND).index("--phase") :]
+GUIDE_WORDS = shlex.split(GUIDE_COMMAND.replace("\\\n", " "))  # a shell joins "\<newline>"
+GUIDE_FLAGS = GUIDE_WORDS[GUIDE_WORDS.index("scripts/container/train.sh") + 1 :]
 runner = CliRunner()
 
 

@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from tests.conftest import copy_workspace
 from tests.c64ft.test_kind_args import GUIDE_FLAGS
+from tests.conftest import copy_workspace
 from tests.e2e.service import FAST_CLOCKS
 from tests.e2e.test_cli import cli
 
@@ -19,7 +19,9 @@ QUICK += ["--save-steps", "1", "--eval-steps", "1", "--warmup-steps", "0"]
 def test_the_guides_training_command_trains_on_the_cpu(sample_workspace, tmp_path):
     """The guide's flags verbatim, with the tiny model at the guide's model path."""
     workspace = copy_workspace(sample_workspace, tmp_path / "ws")
-    shutil.copytree(workspace / "models/tiny-ministral3", workspace / "models/Ministral-3-8B-Thinking")
+    shutil.copytree(
+        workspace / "models/tiny-ministral3", workspace / "models/Ministral-3-8B-Thinking"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("C64FT_")}
     env |= {
         "C64FT_WORKSPACE": str(workspace),
@@ -48,8 +50,18 @@ def trained_service(sample_workspace, tmp_path):
 
 
 def _train(*extra):
-    return ["submit", "train", "--model-path", "models/tiny-ministral3", "--phase", "sft",
-            "--allow-cpu", "--no-use-lora", *QUICK, *extra]
+    return [
+        "submit",
+        "train",
+        "--model-path",
+        "models/tiny-ministral3",
+        "--phase",
+        "sft",
+        "--allow-cpu",
+        "--no-use-lora",
+        *QUICK,
+        *extra,
+    ]
 
 
 def test_watch_jobs_logs_checkpoints_and_cancel(trained_service):
@@ -63,7 +75,12 @@ def test_watch_jobs_logs_checkpoints_and_cancel(trained_service):
 
     listed = cli("jobs", "--kind", "train", "--status", "succeeded", *api)
     assert listed.returncode == 0 and listed.stdout.split()[:6] == [
-        "ID", "KIND", "STATUS", "STAGE", "PROGRESS", "AGE"
+        "ID",
+        "KIND",
+        "STATUS",
+        "STAGE",
+        "PROGRESS",
+        "AGE",
     ]
     assert job["id"] in listed.stdout and "100%" in listed.stdout
     assert cli("jobs", "--status", "failed", *api).stdout.count("\n") == 1  # the header only
@@ -89,9 +106,11 @@ def test_watch_exits_1_on_a_failed_job_and_dry_run_reports_failed_checks(trained
     api = ["--api", trained_service.url]
     job = json.loads(cli("submit", "gpu_smoke", "--matrix-size", "64", *api).stdout)
     watched = cli("watch", job["id"], *api)
-    assert watched.returncode == 1 and "failed" in watched.stderr and "no_gpu" in cli(
-        "status", job["id"], *api
-    ).stdout
+    assert (
+        watched.returncode == 1
+        and "failed" in watched.stderr
+        and "no_gpu" in cli("status", job["id"], *api).stdout
+    )
     refused = cli("submit", "train", "--model-path", "models/absent", "--dry-run", *api)
     assert refused.returncode == 1, refused.stderr
     assert json.loads(refused.stdout)["ok"] is False
