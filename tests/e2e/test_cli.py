@@ -48,8 +48,10 @@ def test_submit_wait_and_status_against_the_service(redis_service):
     assert job["status"] == "succeeded" and "claimed by" in done.stderr
     shown = json.loads(cli("status", job["id"], *api).stdout)
     assert shown["id"] == job["id"] and shown["status"] == "succeeded"
-    refused = cli("submit", "gpu_smoke", "--matrix-size", "huge", *api)
+    refused = cli("submit", "gpu_smoke", "--matrix-size", "-3", *api)  # the API's 422
     assert refused.returncode == 2 and "matrix_size" in refused.stderr
+    mistyped = cli("submit", "gpu_smoke", "--matrix-size", "huge", *api)  # refused here
+    assert mistyped.returncode == 2 and "--matrix-size expects integer" in mistyped.stderr
     failed = cli("submit", "gpu_smoke", "--matrix-size", "64", "--wait", *api)
     assert failed.returncode == 1 and json.loads(failed.stdout)["error"]["type"] == "no_gpu"
 
