@@ -115,31 +115,38 @@ def start_all(
 ) -> dict[str, subprocess.Popen]:
     """Start every command, each in its own session (Ctrl-C reaches us only: we stop them in
     order) and ending with this process; with `log_dir`, each writes to `<log_dir>/<name>.log`
-    instead of this terminal, and with `echo` too to this stdout, each line prefixed by its name."""
+    instead of this terminal, and with `echo` we also copy those lines here, prefixed by the
+    process's name. The children write to the file itself, never to a pipe of ours, so that one
+    finishing its job after we are gone still has somewhere to log."""
     children = {}
     parent = os.getpid()
     for name, argv in commands.items():
-        log = (log_dir / f"{name}.log").open("ab") if log_dir else None
+        path = log_dir / f"{name}.log" if log_dir else None
+        log = path.open("ab") if path else None
+        if path and log and echo:
+            start = log.tell()
+            threading.Thread(target=_echo, args=(path, start, name), daemon=True).start()
         children[name] = subprocess.Popen(
             argv,
             start_new_session=True,
             env=env,
-            stdout=subprocess.PIPE if log and echo else log,
+            stdout=log,
             stderr=subprocess.STDOUT if log else None,
             preexec_fn=lambda: _die_with_parent(parent),
         )
-        if log and echo:
-            threading.Thread(target=_tee, args=(children[name], name, log), daemon=True).start()
     return children
 
 
-def _tee(child: subprocess.Popen, name: str, log) -> None:
-    """Copy a child's output to its log file and, prefixed with its name, to our stdout."""
-    assert child.stdout is not None
-    with log:
-        for line in child.stdout:
-            log.write(line)
-            log.flush()
+def _echo(path: Path, start: int, name: str) -> None:
+    """Print what is appended to `path` from `start` on, each line prefixed with `name`."""
+    with path.open("rb") as log:
+        log.seek(start)
+        while True:
+            line = log.readline()
+            if not line.endswith(b"\n"):  # nothing new yet, or half a line: wait for the rest
+                log.seek(-len(line), os.SEEK_CUR)
+                time.sleep(0.2)
+                continue
             sys.stdout.write(f"{name:<10} | {line.decode(errors='replace')}")
             sys.stdout.flush()
 
