@@ -1,6 +1,6 @@
-"""`c64ft`: run the service (up, serve, worker), talk to it (submit, status), or run a job here."""
+"""`c64ft`: run the service (up, serve, worker), talk to it (submit, jobs, watch, …), or run a
+job here (run)."""
 
-import json
 import os
 import sys
 from contextlib import nullcontext
@@ -8,27 +8,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import TypeAdapter, ValidationError
 
 from c64ft import client as api_client
-from c64ft.fields import FieldSyntaxError, parse_fields
+from c64ft import job_commands
+from c64ft.run_command import run
 from core.config import get_settings
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
-EXTRA = {"allow_extra_args": True, "ignore_unknown_options": True}
-ApiUrl = Annotated[str, typer.Option(help="Base URL of the c64ft API.")]
-DEFAULT_API = "http://127.0.0.1:8000"
-
-
-def _print_json(data) -> None:
-    typer.echo(json.dumps(data, indent=2, default=str))
-
-
-def _fields(ctx: typer.Context, kind: str) -> dict:
-    try:
-        return {"kind": kind, **parse_fields(ctx.args)}
-    except FieldSyntaxError as exc:
-        raise typer.BadParameter(str(exc)) from exc
+KIND_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
+app.command(context_settings=KIND_ARGS, add_help_option=False)(run)
+for command, options in job_commands.COMMANDS:
+    app.command(**options)(command)
 
 
 @app.command()
@@ -43,11 +33,17 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     workers: Annotated[int, typer.Option(help="uvicorn worker processes.")] = 1,
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request, polling reads (GET) included.")
+    ] = False,
 ) -> None:
-    """Run the API (uvicorn)."""
+    """Run the API (uvicorn). Its access log leaves out answered reads unless --access-log."""
     import uvicorn
 
-    uvicorn.run("api.main:app", host=host, port=port, workers=workers, log_level="info")
+    from c64ft.processes import uvicorn_log_config
+
+    config = uvicorn_log_config(access_log)
+    uvicorn.run("api.main:app", host=host, port=port, workers=workers, log_config=config)
 
 
 @app.command()
@@ -66,45 +62,34 @@ def worker(
 
 
 @app.command()
-def up(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the API and a gpu and a cpu worker on this machine; Ctrl-C stops them all."""
-    from c64ft.processes import port_in_use, run_together
+def up(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request, polling reads (GET) included.")
+    ] = False,
+) -> None:
+    """Run the API and a gpu and a cpu worker on this machine; Ctrl-C stops them all.
+
+    Each process logs to its file under data/logs/up/ and, prefixed with its name, here."""
+    from c64ft.processes import log_dir, port_in_use, run_together
 
     if busy := port_in_use(host, port):  # who holds it, not uvicorn's bare "address in use"
         typer.echo(busy, err=True)
         raise typer.Exit(2)
     config()
-    typer.echo(f"API on http://{host}:{port} (Swagger UI: /docs). Ctrl-C stops everything.")
+    logs = log_dir(get_settings().workspace, "up")
     me = [sys.executable, "-m", "c64ft"]
+    serve = [*me, "serve", "--host", host, "--port", str(port)]
     commands = {
-        "api": [*me, "serve", "--host", host, "--port", str(port)],
+        "api": [*serve, "--access-log"] if access_log else serve,
         "worker-gpu": [*me, "worker", "--queues", "gpu"],
         "worker-cpu": [*me, "worker", "--queues", "cpu"],
     }
-    raise typer.Exit(run_together(commands))
-
-
-@app.command(context_settings=EXTRA)
-def submit(
-    ctx: typer.Context,
-    kind: str,
-    wait: Annotated[bool, typer.Option(help="Follow the job until it finishes.")] = False,
-    dry_run: Annotated[bool, typer.Option(help="Only resolve and check the spec.")] = False,
-    api: ApiUrl = DEFAULT_API,
-) -> None:
-    """Submit a job: c64ft submit KIND --field value … (e.g. gpu_smoke --allow-cpu)."""
-    with api_client.make_client(api) as http:
-        try:
-            job = api_client.submit(http, _fields(ctx, kind), dry_run=dry_run)
-            if wait and not dry_run:
-                typer.echo(f"submitted {job['id']}", err=True)
-                job = api_client.wait(http, job["id"])
-        except api_client.ApiError as exc:
-            typer.echo(str(exc), err=True)
-            raise typer.Exit(2) from exc
-    _print_json(job)
-    if wait and job["status"] != "succeeded":
-        raise typer.Exit(1)
+    files = ", ".join(str(logs / f"{name}.log") for name in commands)
+    typer.echo(f"logs: {files}")
+    typer.echo(f"API on http://{host}:{port} (Swagger UI: /docs). Ctrl-C stops everything.")
+    raise typer.Exit(run_together(commands, log_dir=logs))
 
 
 @app.command()
@@ -115,57 +100,6 @@ def kinds() -> None:
     for name, kind in KINDS.items():
         about = kind.spec.model_fields["kind"].description or ""
         typer.echo(f"{name:<20} {kind.queue:<9} {about}")
-
-
-@app.command()
-def status(job_id: str, api: ApiUrl = DEFAULT_API) -> None:
-    """Print one job as the API sees it."""
-    with api_client.make_client(api) as http:
-        try:
-            _print_json(api_client.read_job(http, job_id))
-        except api_client.ApiError as exc:
-            typer.echo(str(exc), err=True)
-            raise typer.Exit(2) from exc
-
-
-@app.command(context_settings=EXTRA)
-def run(ctx: typer.Context, kind: str) -> None:
-    """Run one job in this process, no service: c64ft run KIND --field value …"""
-    from c64ft.console import ConsoleContext
-    from core.errors import JobCancelled, JobFailure
-    from core.kinds import KINDS, JobSpec
-    from core.kinds.running import run_spec
-    from core.preflight import input_problems
-    from core.specs.base import SpecBase
-
-    try:
-        spec: SpecBase = TypeAdapter(JobSpec).validate_python(_fields(ctx, kind))
-    except ValidationError as exc:
-        typer.echo(f"invalid spec:\n{exc}", err=True)
-        raise typer.Exit(2) from exc
-    if problems := input_problems(spec):  # what the API would refuse with 422
-        for problem in problems:
-            typer.echo(f"invalid {problem.param}: {problem.message}", err=True)
-        raise typer.Exit(2)
-    if KINDS[spec.kind].runner is None:
-        typer.echo(
-            f"{kind} runs its steps as jobs of the service: start it (`c64ft up`) and "
-            f"`c64ft submit {kind} …`, or try `c64ft demo`",
-            err=True,
-        )
-        raise typer.Exit(2)
-    console = ConsoleContext(workspace=get_settings().workspace)
-    try:
-        result = run_spec(spec, console)
-    except JobFailure as exc:
-        if exc.result is not None:  # e.g. the validation report of a dataset that failed it
-            _print_json(exc.result)
-        typer.echo(f"failed: {exc.type}: {exc.message}\nhint: {exc.hint}", err=True)
-        raise typer.Exit(1) from exc
-    except (JobCancelled, KeyboardInterrupt) as exc:
-        typer.echo("cancelled", err=True)
-        raise typer.Exit(130) from exc
-    _print_json(result)
 
 
 @app.command()
@@ -204,6 +138,24 @@ def _demo_workflow(url: str, workspace: Path) -> bool:
             typer.echo(f"cancelled workflow {job['id']}", err=True)
             raise
         return run_demo.report(http, job, workspace)
+
+
+@app.command("sample-corpus")
+def sample_corpus(
+    directory: Annotated[
+        Path, typer.Argument(help="Folder to fill (a relative path is under the workspace).")
+    ] = Path("c64_docs"),
+) -> None:
+    """Copy the bundled sample corpus (seven C64 manuals, HTML and PDF) to DIRECTORY."""
+    from c64ft.corpus import copy_sample_corpus
+
+    target = get_settings().workspace / directory  # an absolute path stays as it is
+    try:
+        copied = copy_sample_corpus(target)
+    except FileExistsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"{'copied the sample corpus to' if copied else 'already there:'} {target}")
 
 
 @app.command("make-tiny-model")

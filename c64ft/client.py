@@ -1,7 +1,8 @@
-"""A small HTTP client of the c64ft API for `submit`, `status` and `--wait`."""
+"""A small HTTP client of the c64ft API for the commands that talk to the service."""
 
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -12,13 +13,25 @@ TERMINAL = {"succeeded", "failed", "cancelled"}
 
 
 class ApiError(Exception):
-    """The API refused a request; the message is its `detail`, made readable."""
+    """The API refused a request, or could not be reached; the message says what to do."""
 
 
 def make_client(api: str) -> httpx.Client:
     token = get_settings().api_token
     headers = {"Authorization": f"Bearer {token.get_secret_value()}"} if token else {}
     return httpx.Client(base_url=api, headers=headers, timeout=30)
+
+
+def _call(client: httpx.Client, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    """One request; a service that does not answer is an ApiError saying how to start it."""
+    try:
+        response = client.request(method, path, **kwargs)
+    except httpx.TransportError as exc:  # refused, timed out, a bad host name, …
+        raise ApiError(
+            f"could not reach the c64ft API at {client.base_url} ({type(exc).__name__}: {exc}).\n"
+            "Start the service with `c64ft up` (or point --api at a running one)."
+        ) from exc
+    return _checked(response)
 
 
 def _checked(response: httpx.Response) -> dict[str, Any]:
@@ -36,11 +49,50 @@ def _checked(response: httpx.Response) -> dict[str, Any]:
 
 
 def submit(client: httpx.Client, spec: dict[str, Any], *, dry_run: bool = False) -> dict:
-    return _checked(client.post("/jobs", json=spec, params={"dry_run": dry_run}))
+    return _call(client, "POST", "/jobs", json=spec, params={"dry_run": dry_run})
 
 
 def read_job(client: httpx.Client, job_id: str) -> dict:
-    return _checked(client.get(f"/jobs/{job_id}"))
+    return _call(client, "GET", f"/jobs/{job_id}")
+
+
+def list_jobs(client: httpx.Client, **filters: Any) -> dict:
+    """GET /jobs: `status`, `kind`, `limit`, `before` (None means unset)."""
+    return _call(client, "GET", "/jobs", params={k: v for k, v in filters.items() if v is not None})
+
+
+def cancel(client: httpx.Client, job_id: str) -> dict:
+    return _call(client, "POST", f"/jobs/{job_id}/cancel")
+
+
+def checkpoints(client: httpx.Client, job_id: str) -> list[dict]:
+    return _call(client, "GET", f"/jobs/{job_id}/checkpoints")["data"]
+
+
+def new_events(client: httpx.Client, job_id: str, after: int) -> Iterator[dict]:
+    """Every event after the id `after`, page by page."""
+    while True:
+        page = _call(client, "GET", f"/jobs/{job_id}/events", params={"after": after})
+        yield from page["data"]
+        if not page["has_more"] or not page["data"]:
+            return
+        after = page["data"][-1]["id"]
+
+
+def latest_loss(client: httpx.Client, job_id: str, after: int) -> tuple[float | None, int]:
+    """The last training loss logged after the metric id `after`, and the id read up to."""
+    loss = None
+    while True:
+        page = _call(client, "GET", f"/jobs/{job_id}/metrics", params={"after": after})
+        for point in page["data"]:
+            after = point["id"]
+            loss = point["loss"] if point["loss"] is not None else loss
+        if not page["has_more"] or not page["data"]:
+            return loss, after
+
+
+def event_line(event: dict) -> str:
+    return f"[{event['level']}] {event['stage'] or '-'}: {event['message']}"
 
 
 def wait(client: httpx.Client, job_id: str, *, poll_s: float = 1.0) -> dict:
@@ -48,12 +100,9 @@ def wait(client: httpx.Client, job_id: str, *, poll_s: float = 1.0) -> dict:
     after = 0
     while True:
         job = read_job(client, job_id)
-        events = _checked(client.get(f"/jobs/{job_id}/events", params={"after": after}))
-        for event in events["data"]:
+        for event in new_events(client, job_id, after):
             after = event["id"]
-            print(
-                f"[{event['level']}] {event['stage'] or '-'}: {event['message']}", file=sys.stderr
-            )
-        if job["status"] in TERMINAL and not events["has_more"]:
+            print(event_line(event), file=sys.stderr)
+        if job["status"] in TERMINAL:  # its events are all written before it ends
             return job
         time.sleep(poll_s)

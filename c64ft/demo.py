@@ -7,10 +7,10 @@ the reasoning verdict.
 
 import json
 import os
-import shutil
 import sys
 import time
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +19,15 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from c64ft import client as api_client
-from c64ft.processes import free_port, start_all, stop_all
+from c64ft.corpus import copy_sample_corpus
+from c64ft.processes import free_port, log_dir, start_all, stop_all
+from c64ft.progress import ProgressLines
 from core.config import get_settings
-from core.sample_corpus import sample_corpus_dir
 
 MODEL = "models/tiny-ministral3"
 START_TIMEOUT_S = 60.0
 POLL_S = 0.5
+PROGRESS_EVERY_S = 30.0  # without a terminal (a log file, CI): a progress line at least this often
 console = Console(stderr=True, soft_wrap=True)  # paths stay whole, to copy or grep
 
 
@@ -72,9 +74,9 @@ def workflow_spec() -> dict[str, Any]:
 def prepare_workspace(workspace: Path) -> None:
     """The sample corpus in c64_docs/ and the tiny model in models/, unless already there."""
     docs = workspace / "c64_docs"
-    # A checkout's c64_docs/ holds only .gitkeep: that counts as empty.
+    # A checkout's c64_docs/ holds only .gitkeep: that counts as empty. Other files are kept.
     if not any(f.is_file() and not f.name.startswith(".") for f in docs.rglob("*")):
-        shutil.copytree(sample_corpus_dir(), docs, dirs_exist_ok=True)
+        copy_sample_corpus(docs)
         console.print(f"copied the sample corpus to {docs}")
     if not (workspace / MODEL / "config.json").is_file():
         from core.tiny_model import make_tiny_model
@@ -88,8 +90,7 @@ def local_service(workspace: Path):
     """The API and a gpu and a cpu worker on a free port, logging under data/logs/demo/;
     yields the API's URL and stops them all on the way out."""
     port = free_port()
-    logs = workspace / "data" / "logs" / "demo"
-    logs.mkdir(parents=True, exist_ok=True)
+    logs = log_dir(workspace, "demo")
     allowed = [*get_settings().allowed_base_models, MODEL]
     env = os.environ | {
         "C64FT_WORKSPACE": str(workspace),
@@ -145,6 +146,7 @@ def follow(http: httpx.Client, workflow_id: str) -> dict[str, Any]:
             step: progress.add_task(step, total=1.0, note="waiting", start=False) for step in steps
         }
         shown: dict[str, str] = {}
+        lines = ProgressLines(console.file, PROGRESS_EVERY_S, on_change=False)
         while True:
             workflow = api_client.read_job(http, workflow_id)
             for entry in (workflow["result"] or {}).get("steps", []):
@@ -159,10 +161,16 @@ def follow(http: httpx.Client, workflow_id: str) -> dict[str, Any]:
                 progress.update(bars[entry["step"]], completed=1.0 if done else fraction, note=note)
                 if shown.get(entry["step"]) != note and not console.is_terminal:
                     console.print(f"{entry['step']}: {note}")  # a log line where no bar is drawn
+                if child["status"] == "running" and not console.is_terminal:
+                    lines.update(child, partial(_loss, http, child["id"]))
                 shown[entry["step"]] = note
             if workflow["status"] in api_client.TERMINAL:
                 return workflow
             time.sleep(POLL_S)
+
+
+def _loss(http: httpx.Client, job_id: str) -> float | None:
+    return api_client.latest_loss(http, job_id, 0)[0]
 
 
 def show_export(result: dict[str, Any], workspace: Path) -> None:

@@ -6,18 +6,53 @@ leaves no API holding the port. Celery's pool processes already get SIGKILL when
 worker dies (celery.concurrency.prefork sets the same death signal).
 """
 
+import copy
 import errno
+import logging
 import os
 import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from billiard.util import set_pdeathsig
 
 STOP_GRACE_S = 15.0
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def log_dir(workspace: Path, name: str) -> Path:
+    """`<workspace>/data/logs/<name>/`, where `up` and the demo keep one log file per process."""
+    folder = workspace / "data" / "logs" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class DropReads(logging.Filter):
+    """Keeps uvicorn's access lines of writes and errors; drops answered reads (GET, HEAD),
+    which a dashboard polling every second turns into thousands of lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        if len(args) >= 5:  # (client, method, path, http version, status code)
+            method, code = args[1], args[4]
+            return not (method in ("GET", "HEAD") and isinstance(code, int) and code < 400)
+        return True
+
+
+def uvicorn_log_config(access_log: bool) -> dict[str, Any]:
+    """uvicorn's logging, with answered reads left out of the access log unless `access_log`."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    if not access_log:
+        config.setdefault("filters", {})["drop_reads"] = {"()": DropReads}
+        config["handlers"]["access"]["filters"] = ["drop_reads"]
+    return config
 
 
 def free_port() -> int:
@@ -76,14 +111,21 @@ def start_all(
     *,
     env: dict[str, str] | None = None,
     log_dir: Path | None = None,
+    echo: bool = False,
 ) -> dict[str, subprocess.Popen]:
     """Start every command, each in its own session (Ctrl-C reaches us only: we stop them in
     order) and ending with this process; with `log_dir`, each writes to `<log_dir>/<name>.log`
-    instead of this terminal."""
+    instead of this terminal, and with `echo` we also copy those lines here, prefixed by the
+    process's name. The children write to the file itself, never to a pipe of ours, so that one
+    finishing its job after we are gone still has somewhere to log."""
     children = {}
     parent = os.getpid()
     for name, argv in commands.items():
-        log = (log_dir / f"{name}.log").open("ab") if log_dir else None
+        path = log_dir / f"{name}.log" if log_dir else None
+        log = path.open("ab") if path else None
+        if path and log and echo:
+            start = log.tell()
+            threading.Thread(target=_echo, args=(path, start, name), daemon=True).start()
         children[name] = subprocess.Popen(
             argv,
             start_new_session=True,
@@ -95,10 +137,25 @@ def start_all(
     return children
 
 
-def run_together(commands: dict[str, list[str]]) -> int:
-    """Start every command; when one exits or on Ctrl-C, SIGTERM or a hang-up (the terminal
-    closed), stop the rest. Exit code."""
-    children = start_all(commands)
+def _echo(path: Path, start: int, name: str) -> None:
+    """Print what is appended to `path` from `start` on, each line prefixed with `name`."""
+    with path.open("rb") as log:
+        log.seek(start)
+        while True:
+            line = log.readline()
+            if not line.endswith(b"\n"):  # nothing new yet, or half a line: wait for the rest
+                log.seek(-len(line), os.SEEK_CUR)
+                time.sleep(0.2)
+                continue
+            sys.stdout.write(f"{name:<10} | {line.decode(errors='replace')}")
+            sys.stdout.flush()
+
+
+def run_together(commands: dict[str, list[str]], log_dir: Path | None = None) -> int:
+    """Start every command (with `log_dir`, each logging to its file there and to this
+    terminal); when one exits or on Ctrl-C, SIGTERM or a hang-up (the terminal closed), stop
+    the rest. Exit code."""
+    children = start_all(commands, log_dir=log_dir, echo=True)
     stopping = False
 
     def request_stop(_signum, _frame):

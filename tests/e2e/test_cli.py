@@ -48,8 +48,10 @@ def test_submit_wait_and_status_against_the_service(redis_service):
     assert job["status"] == "succeeded" and "claimed by" in done.stderr
     shown = json.loads(cli("status", job["id"], *api).stdout)
     assert shown["id"] == job["id"] and shown["status"] == "succeeded"
-    refused = cli("submit", "gpu_smoke", "--matrix-size", "huge", *api)
+    refused = cli("submit", "gpu_smoke", "--matrix-size", "-3", *api)  # the API's 422
     assert refused.returncode == 2 and "matrix_size" in refused.stderr
+    mistyped = cli("submit", "gpu_smoke", "--matrix-size", "huge", *api)  # refused here
+    assert mistyped.returncode == 2 and "--matrix-size expects integer" in mistyped.stderr
     failed = cli("submit", "gpu_smoke", "--matrix-size", "64", "--wait", *api)
     assert failed.returncode == 1 and json.loads(failed.stdout)["error"]["type"] == "no_gpu"
 
@@ -89,6 +91,13 @@ def test_up_serves_runs_jobs_and_stops_cleanly_on_ctrl_c(tmp_path):
     assert "C64FT_DATABASE_URL=sqlite:///" in output and "embedded" in output
     assert (tmp_path / "data" / "c64ft.db").exists()
     assert _processes_in(tmp_path) == []
+    logs = tmp_path / "data/logs/up"
+    assert f"logs: {logs / 'api.log'}" in output
+    assert {p.name for p in logs.iterdir()} == {"api.log", "worker-gpu.log", "worker-cpu.log"}
+    api_log = (logs / "api.log").read_text()
+    assert "POST /jobs" in api_log  # writes are logged; polling reads are not
+    assert "GET /health" not in api_log and "GET /health" not in output
+    assert (logs / "worker-gpu.log").stat().st_size > 0
 
 
 def _processes_in(folder):
