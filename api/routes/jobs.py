@@ -37,7 +37,7 @@ KindName = Annotated[str | None, Query(description=f"One of: {', '.join(KINDS)}.
     response_model=JobPublic | DryRunPublic,
     responses={
         200: {"model": DryRunPublic, "description": "dry_run: checks, nothing queued"},
-        **error_responses(400, 413),
+        **error_responses(400, 413, 415),
     },
 )
 def create_job(

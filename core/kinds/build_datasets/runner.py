@@ -43,9 +43,15 @@ def steps_of(spec: BuildDatasetsSpec) -> list[PipelineStep]:
     return [step for step in every if step.name in spec.stages]
 
 
+READS = ("source_dir", "model_path")  # inputs: may lie under C64FT_INPUT_ROOTS
+
+
 def paths_of(spec: BuildDatasetsSpec, ctx: RunContext) -> PipelinePaths:
     fields = ("source_dir", "model_path", "output_dir", "interim_dir")
-    found = {field: resolve_field(ctx.workspace, field, getattr(spec, field)) for field in fields}
+    found = {
+        field: resolve_field(ctx.workspace, field, getattr(spec, field), read_only=field in READS)
+        for field in fields
+    }
     return PipelinePaths(workspace=ctx.workspace, **found)
 
 
