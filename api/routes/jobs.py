@@ -96,9 +96,7 @@ async def read_job(job_id: JobId):
     return JobPublic.from_job(job, queue_position=position)
 
 
-@router.post(
-    "/{job_id}/cancel", response_model=JobPublic, responses=error_responses(404, 409, 415)
-)
+@router.post("/{job_id}/cancel", response_model=JobPublic, responses=error_responses(404, 409, 415))
 def cancel_job(job: JobDep):
     """Cancel a job: a queued one at once, a running one at its next step boundary."""
     try:
