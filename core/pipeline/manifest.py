@@ -18,7 +18,6 @@ from core.pipeline.files import PipelinePaths, write_table
 from core.pipeline.stats import PipelineStats
 from core.pipeline.step import PipelineStep
 from core.pipeline.tracker import Tracker
-from core.specs.paths import input_roots
 
 SUFFIXES = {".pdf": "pdf", ".html": "html", ".htm": "html"}
 MANIFEST = "manifest.parquet"
@@ -38,10 +37,12 @@ def doc_id(source_file: str) -> str:
     return "doc-" + hashlib.sha256(source_file.encode()).hexdigest()[:12]
 
 
-def source_files(source_dir: Path, workspace: Path) -> tuple[list[Path], list[str]]:
+def source_files(
+    source_dir: Path, workspace: Path, roots: tuple[Path, ...] = ()
+) -> tuple[list[Path], list[str]]:
     """The PDF and HTML files under `source_dir`, and the links (relative to it) that lead
-    outside `workspace` and the input roots, which are skipped without being opened."""
-    allowed = [workspace.resolve(), *input_roots()]  # an input may lie under an input root
+    outside `workspace` and the input `roots`, which are skipped without being opened."""
+    allowed = [workspace.resolve(), *roots]
     found: list[Path] = []
     outside: list[str] = []
     seen: set[Path] = set()  # a folder reached twice (a link loop) is walked once
@@ -79,7 +80,7 @@ class Manifest(PipelineStep):
     def _listing(self, paths: PipelinePaths) -> tuple[list[Path], list[str]]:
         if not paths.source_dir.is_dir():
             return [], []  # process() says why
-        return source_files(paths.source_dir, paths.workspace)
+        return source_files(paths.source_dir, paths.workspace, paths.input_roots)
 
     def inputs(self, paths: PipelinePaths) -> list[Path]:
         return self._listing(paths)[0]

@@ -5,7 +5,7 @@ from pathlib import Path
 from core.fence import InputProblem
 from core.kinds.base import Check, outside
 from core.kinds.build_datasets.spec import BuildDatasetsSpec
-from core.specs.paths import resolve_input
+from core.specs.paths import input_roots, resolve_input
 
 
 def problems(spec: BuildDatasetsSpec, workspace: Path, _produced: set[str]) -> list[InputProblem]:
@@ -38,7 +38,7 @@ def notes(
         return []
     if not source.is_dir():
         return []
-    found, links_out = source_files(source, workspace)
+    found, links_out = source_files(source, workspace, tuple(input_roots()))
     skipped = f"; {len(links_out)} link(s) out of the workspace skipped" if links_out else ""
     message = f"{len(found)} PDF/HTML file(s) under {spec.source_dir}{skipped}"
     return [Check(name="source_files", status="pass" if found else "fail", message=message)]

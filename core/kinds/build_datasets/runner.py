@@ -19,7 +19,7 @@ from core.pipeline.report import ReportSettings, Validator
 from core.pipeline.sft import SftBuilder, SftSettings
 from core.pipeline.step import PipelineStep, run_steps
 from core.publish import claim_dir
-from core.specs.paths import resolve_field
+from core.specs.paths import input_roots, resolve_field
 
 CONTRACT_HINT = (
     "Read validation_report.md in output_dir: fix the source documents or the thresholds "
@@ -52,7 +52,7 @@ def paths_of(spec: BuildDatasetsSpec, ctx: RunContext) -> PipelinePaths:
         field: resolve_field(ctx.workspace, field, getattr(spec, field), read_only=field in READS)
         for field in fields
     }
-    return PipelinePaths(workspace=ctx.workspace, **found)
+    return PipelinePaths(workspace=ctx.workspace, **found, input_roots=tuple(input_roots()))
 
 
 def run(spec: BuildDatasetsSpec, ctx: RunContext) -> dict[str, Any]:
