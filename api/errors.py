@@ -18,6 +18,8 @@ _WHY = {
     404: "No job with this id.",
     409: "The job already finished.",
     413: "The request body is over C64FT_MAX_BODY_BYTES.",
+    415: "A multipart body, or a web page's body not declared 'Content-Type: application/json' "
+    "(a body without that header is otherwise read as JSON).",
 }
 
 
@@ -45,7 +47,17 @@ def _encodable(value: Any) -> Any:
 async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
     """FastAPI's 422 (`detail`: loc, msg, type, input), whatever text the request carried."""
     assert isinstance(exc, RequestValidationError)
-    return JSONResponse({"detail": _encodable(jsonable_encoder(exc.errors()))}, status_code=422)
+    errors = [_explained(error) for error in exc.errors()]
+    return JSONResponse({"detail": _encodable(jsonable_encoder(errors))}, status_code=422)
+
+
+def _explained(error: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI's "JSON decode error" says what the body is not; this says what to send."""
+    if error.get("type") != "json_invalid":
+        return error
+    why = error.get("ctx", {}).get("error", "")
+    msg = f'the body is not JSON ({why}): send a JSON object such as {{"kind": "gpu_smoke"}}'
+    return {**error, "msg": msg}
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from api.body_limit import BodySizeLimit
+from api.content_type import JsonBody
 from api.deps import require_token
 from api.errors import error_responses, http_error, validation_error
 from api.routes import docs, health, jobs
@@ -36,6 +37,8 @@ def create_app() -> FastAPI:
     app.include_router(jobs.router, dependencies=token, responses=error_responses(401))
     app.include_router(docs.router, dependencies=token)
     app.include_router(health.router)
+    app.mount(docs.ASSETS_URL, docs.assets(), name="docs-assets")
+    app.add_middleware(JsonBody)  # a body sent without 'Content-Type: application/json'
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)

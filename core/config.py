@@ -1,5 +1,6 @@
 """The one settings object, read from `C64FT_*` variables, shared by API, worker and CLI."""
 
+import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -51,6 +52,11 @@ class Settings(BaseSettings):
     extra_kinds: list[str] = Field(
         [], description="Modules of job kinds of your own, each defining KIND (core/kinds/)."
     )
+    input_roots: list[Path] = Field(
+        [],
+        description="Absolute folders outside the workspace that jobs may read inputs from "
+        "(a shared manuals or models disk); read-only: no output may go there.",
+    )
 
     @model_validator(mode="after")
     def _resolve_and_check(self) -> "Settings":
@@ -60,6 +66,7 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{data / 'c64ft.db'}"
         if not self.broker_url:
             self.broker_url = "filesystem://"
+        self.input_roots = [_input_root(folder, self.workspace) for folder in self.input_roots]
         if self.heartbeat_timeout_s < 3 * self.heartbeat_interval_s:
             raise ValueError(
                 "C64FT_HEARTBEAT_TIMEOUT_S must be at least 3x C64FT_HEARTBEAT_INTERVAL_S, "
@@ -92,10 +99,26 @@ class Settings(BaseSettings):
             value = getattr(self, name)
             if name == "api_token":
                 value = "(set)" if value else "(not set)"
+            elif name == "input_roots":
+                value = json.dumps([str(folder) for folder in value])  # as the variable takes it
             elif name == "broker_url" and self.embedded_broker:
                 value = f"{value} (embedded, files under {self.broker_folder})"
             shown[f"C64FT_{name.upper()}"] = str(value)
         return shown
+
+
+def _input_root(folder: Path, workspace: Path) -> Path:
+    """`folder` resolved; refused when relative, or when it holds the workspace (every output
+    would then lie inside a read-only input root)."""
+    if not folder.is_absolute():
+        raise ValueError(f"C64FT_INPUT_ROOTS: {folder} must be an absolute folder")
+    resolved = folder.resolve()
+    if workspace.is_relative_to(resolved):
+        raise ValueError(
+            f"C64FT_INPUT_ROOTS: {folder} holds the workspace {workspace}; an input root is "
+            "read-only, so no job could write its outputs"
+        )
+    return resolved
 
 
 @lru_cache

@@ -2,8 +2,10 @@
 
 An output folder is never the workspace root, the job database's folder or the embedded
 broker's, nor around one of them; it never overlaps (is, lies inside or holds) one of the job's
-inputs, a base model or the source manuals, nor another output of the same job; and it never
-replaces or lies inside a folder that c64ft did not make or that another kind of job made.
+inputs, a base model, the source manuals or a read-only input root (C64FT_INPUT_ROOTS), nor
+another output of the same job; and it never replaces or lies inside a folder that c64ft did
+not make or that another kind of job made. Outputs never leave the workspace (`resolve` without
+input roots), even where an input may.
 """
 
 from pathlib import Path
@@ -45,10 +47,11 @@ def fenced_paths(spec: SpecBase, root: Path, settings: Settings) -> list[Fenced]
     readable += [(f"the base model {m}", m) for m in settings.allowed_base_models]
     readable += [(f"the source manuals {SOURCE_MANUALS}", SOURCE_MANUALS)]
     for what, value in readable:
-        try:
-            fences.append(Fenced(what, resolve(root, value), True))
+        try:  # an input may lie under an input root (a symlinked c64_docs): fenced there too
+            fences.append(Fenced(what, resolve(root, value, settings.input_roots), True))
         except ValueError:  # an input outside the workspace is refused on its own
             continue
+    fences += [Fenced(f"the input root {r} (read-only)", r, True) for r in settings.input_roots]
     return fences
 
 

@@ -37,7 +37,7 @@ KindName = Annotated[str | None, Query(description=f"One of: {', '.join(KINDS)}.
     response_model=JobPublic | DryRunPublic,
     responses={
         200: {"model": DryRunPublic, "description": "dry_run: checks, nothing queued"},
-        **error_responses(400, 413),
+        **error_responses(400, 413, 415),
     },
 )
 def create_job(
@@ -96,7 +96,7 @@ async def read_job(job_id: JobId):
     return JobPublic.from_job(job, queue_position=position)
 
 
-@router.post("/{job_id}/cancel", response_model=JobPublic, responses=error_responses(404, 409))
+@router.post("/{job_id}/cancel", response_model=JobPublic, responses=error_responses(404, 409, 415))
 def cancel_job(job: JobDep):
     """Cancel a job: a queued one at once, a running one at its next step boundary."""
     try:

@@ -14,7 +14,7 @@ from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from core.fence import InputProblem
 from core.specs.base import SpecBase
-from core.specs.paths import resolve
+from core.specs.paths import input_roots, resolve
 
 
 class Check(TypedDict):
@@ -53,14 +53,20 @@ class Kind:
         return get_args(self.spec.model_fields["kind"].annotation)[0]
 
 
+def _roots(spec: SpecBase, param: str) -> list[Path]:
+    """Where `param` may lead besides the workspace: the input roots, for an input only."""
+    return input_roots() if param in {name for name, _ in spec.inputs()} else []
+
+
 def outside(spec: SpecBase, workspace: Path, params: list[str]) -> list[InputProblem]:
-    """The path fields (among `params`, unset ones aside) that lead out of the workspace."""
+    """The path fields (among `params`, unset ones aside) that lead out of the workspace (an
+    input: out of the workspace and the input roots)."""
     problems = []
     for param in params:
         if (value := getattr(spec, param)) is None:
             continue
         try:
-            resolve(workspace, value)
+            resolve(workspace, value, _roots(spec, param))
         except ValueError as exc:
             problems.append(InputProblem(param, str(exc)))
     return problems
@@ -81,7 +87,7 @@ def missing_files(
         value = getattr(spec, param)
         if value is None or param in skip or value in produced:
             continue
-        path = resolve(workspace, value)
+        path = resolve(workspace, value, _roots(spec, param))
         if not (path / marker if marker else path).is_file():
             what = f"has no {marker}" if marker else "is not a file"
             problems.append(InputProblem(param, f"{value} {what} in the workspace {workspace}"))

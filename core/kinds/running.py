@@ -23,7 +23,9 @@ def run_spec(spec: SpecBase, ctx: RunContext) -> dict[str, Any]:
     target = KINDS[spec.kind].runner
     if target is None:
         raise ValueError(f"{spec.kind} has no runner of its own: the service runs its steps")
-    for field, value in spec.inputs() + spec.outputs():  # the disk may have changed since
+    for field, value in spec.inputs():  # the disk may have changed since submission
+        resolve_field(ctx.workspace, field, value, read_only=True)
+    for field, value in spec.outputs():
         resolve_field(ctx.workspace, field, value)
     check_outputs(spec, ctx.workspace, get_settings())
     module_name, function_name = target.split(":")

@@ -25,6 +25,7 @@ class PipelinePaths:
     model_path: Path
     output_dir: Path
     interim_dir: Path
+    input_roots: tuple[Path, ...] = ()  # where the inputs may lie besides (C64FT_INPUT_ROOTS)
 
     def interim(self, name: str) -> Path:
         return self.interim_dir / name

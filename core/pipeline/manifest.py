@@ -1,7 +1,8 @@
 """Stage `manifest`: every PDF and HTML file under the source folder, its size and sha256.
 
-Symlinks are followed only while they stay inside the workspace: a link to a file or folder
-outside it is listed as skipped and never read (a spec may only read the workspace)."""
+Symlinks are followed only while they stay inside the workspace or an input root
+(C64FT_INPUT_ROOTS): a link to a file or folder elsewhere is listed as skipped and never read
+(a spec may only read the workspace and the input roots)."""
 
 import hashlib
 import os
@@ -36,16 +37,18 @@ def doc_id(source_file: str) -> str:
     return "doc-" + hashlib.sha256(source_file.encode()).hexdigest()[:12]
 
 
-def source_files(source_dir: Path, workspace: Path) -> tuple[list[Path], list[str]]:
+def source_files(
+    source_dir: Path, workspace: Path, roots: tuple[Path, ...] = ()
+) -> tuple[list[Path], list[str]]:
     """The PDF and HTML files under `source_dir`, and the links (relative to it) that lead
-    outside `workspace`, which are skipped without being opened."""
-    root = workspace.resolve()
+    outside `workspace` and the input `roots`, which are skipped without being opened."""
+    allowed = [workspace.resolve(), *roots]
     found: list[Path] = []
     outside: list[str] = []
     seen: set[Path] = set()  # a folder reached twice (a link loop) is walked once
 
     def leaves(path: Path) -> bool:
-        if path.resolve().is_relative_to(root):
+        if any(path.resolve().is_relative_to(folder) for folder in allowed):
             return False
         outside.append(path.relative_to(source_dir).as_posix())
         return True
@@ -77,7 +80,7 @@ class Manifest(PipelineStep):
     def _listing(self, paths: PipelinePaths) -> tuple[list[Path], list[str]]:
         if not paths.source_dir.is_dir():
             return [], []  # process() says why
-        return source_files(paths.source_dir, paths.workspace)
+        return source_files(paths.source_dir, paths.workspace, paths.input_roots)
 
     def inputs(self, paths: PipelinePaths) -> list[Path]:
         return self._listing(paths)[0]

@@ -11,10 +11,10 @@ def paths(client):
 @pytest.mark.parametrize(
     ("method", "path", "codes"),
     [
-        ("post", "/jobs", {"200", "201", "400", "401", "413", "422"}),
+        ("post", "/jobs", {"200", "201", "400", "401", "413", "415", "422"}),
         ("get", "/jobs", {"200", "401", "422"}),
         ("get", "/jobs/{job_id}", {"200", "401", "404", "422"}),
-        ("post", "/jobs/{job_id}/cancel", {"200", "401", "404", "409", "422"}),
+        ("post", "/jobs/{job_id}/cancel", {"200", "401", "404", "409", "415", "422"}),
         ("get", "/jobs/{job_id}/events", {"200", "401", "404", "422"}),
         ("get", "/jobs/{job_id}/metrics", {"200", "401", "404", "422"}),
         ("get", "/jobs/{job_id}/checkpoints", {"200", "401", "404", "422"}),
@@ -59,3 +59,17 @@ def test_a_workflow_section_may_leave_out_its_kind_as_the_schema_says(client):
     body = {"kind": "workflow", "steps": ["gpu_smoke"], "gpu_smoke": {"allow_cpu": True}}
     response = client.post("/jobs", json=body, params={"dry_run": "true"})
     assert response.status_code == 200 and response.json()["spec"]["gpu_smoke"]["allow_cpu"]
+
+
+def test_the_docs_pages_load_their_assets_from_the_service(client):
+    """No CDN: every script, style and icon of /docs and /redoc is served here (offline)."""
+    import re
+
+    for page in ("/docs", "/redoc"):
+        html = client.get(page).text
+        urls = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert urls and all(url.startswith("/docs-assets/") for url in urls), (page, urls)
+        assert "http" not in html.lower().replace("http-equiv", ""), page
+        for url in urls:
+            asset = client.get(url)
+            assert asset.status_code == 200 and len(asset.content) > 1000, url

@@ -19,7 +19,7 @@ from core.pipeline.report import ReportSettings, Validator
 from core.pipeline.sft import SftBuilder, SftSettings
 from core.pipeline.step import PipelineStep, run_steps
 from core.publish import claim_dir
-from core.specs.paths import resolve_field
+from core.specs.paths import input_roots, resolve_field
 
 CONTRACT_HINT = (
     "Read validation_report.md in output_dir: fix the source documents or the thresholds "
@@ -43,10 +43,16 @@ def steps_of(spec: BuildDatasetsSpec) -> list[PipelineStep]:
     return [step for step in every if step.name in spec.stages]
 
 
+READS = ("source_dir", "model_path")  # inputs: may lie under C64FT_INPUT_ROOTS
+
+
 def paths_of(spec: BuildDatasetsSpec, ctx: RunContext) -> PipelinePaths:
     fields = ("source_dir", "model_path", "output_dir", "interim_dir")
-    found = {field: resolve_field(ctx.workspace, field, getattr(spec, field)) for field in fields}
-    return PipelinePaths(workspace=ctx.workspace, **found)
+    found = {
+        field: resolve_field(ctx.workspace, field, getattr(spec, field), read_only=field in READS)
+        for field in fields
+    }
+    return PipelinePaths(workspace=ctx.workspace, **found, input_roots=tuple(input_roots()))
 
 
 def run(spec: BuildDatasetsSpec, ctx: RunContext) -> dict[str, Any]:

@@ -36,9 +36,11 @@ UNKNOWN_PRE_TOKENIZER = "BPE pre-tokenizer was not recognized"
 def run(spec: ExportSpec, ctx: RunContext) -> dict[str, Any]:
     started = time.monotonic()
     workspace = ctx.workspace
-    model = resolve_field(workspace, "model_path", spec.model_path)
+    model = resolve_field(workspace, "model_path", spec.model_path, read_only=True)
     adapter = (
-        resolve_field(workspace, "adapter_path", spec.adapter_path) if spec.adapter_path else None
+        resolve_field(workspace, "adapter_path", spec.adapter_path, read_only=True)
+        if spec.adapter_path
+        else None
     )
     output = resolve_field(workspace, "output_dir", spec.target_dir())
     ctx.set_stage("setup", "finding llama.cpp's converter (fetched once per version)")

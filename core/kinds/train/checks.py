@@ -6,7 +6,7 @@ from core.config import get_settings
 from core.fence import InputProblem
 from core.kinds.base import Check, outside
 from core.kinds.train.spec import TrainSpec
-from core.specs.paths import resolve
+from core.specs.paths import resolve_input
 
 PATHS = ["model_path", "chat_template_path", "dapt_dir", "sft_dir", "output_dir"]
 PATHS += ["dapt_output_dir", "sft_output_dir"]
@@ -22,14 +22,18 @@ def problems(spec: TrainSpec, workspace: Path, _produced: set[str]) -> list[Inpu
         return [InputProblem("model_path", message)]
     found = outside(spec, workspace, PATHS)
     inside = set(PATHS) - {p.param for p in found}
-    model = resolve(workspace, spec.model_path) if "model_path" in inside else None
+    model = resolve_input(workspace, spec.model_path) if "model_path" in inside else None
     if model and not (model / "config.json").is_file():
         message = (
             f"{spec.model_path} is not a model folder (no config.json): put the base model there"
         )
         found.append(InputProblem("model_path", message))
     template = spec.chat_template_path
-    if template and "chat_template_path" in inside and not resolve(workspace, template).is_file():
+    if (
+        template
+        and "chat_template_path" in inside
+        and not resolve_input(workspace, template).is_file()
+    ):
         found.append(InputProblem("chat_template_path", f"{template} is not a file"))
     return found
 

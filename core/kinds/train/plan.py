@@ -12,7 +12,7 @@ from tokenizers import Tokenizer
 from core.errors import JobFailure
 from core.kinds.train.spec import LORA_TARGETS, TrainSpec
 from core.pipeline.build_marker import check_partner, check_same_build
-from core.specs.paths import resolve
+from core.specs.paths import resolve_input
 from core.tokenizer import load_tokenizer
 
 SPLITS = ("train", "validation")
@@ -61,11 +61,12 @@ def _steps(spec: TrainSpec, rows: int) -> int:
 def plan(spec: TrainSpec, workspace: Path) -> dict[str, Any]:
     """Per phase: rows and tokens per split and optimizer steps; raises PlanProblem."""
     try:
-        tokenizer = load_tokenizer(resolve(workspace, spec.model_path))
+        tokenizer = load_tokenizer(resolve_input(workspace, spec.model_path))
     except JobFailure as exc:
         raise PlanProblem(exc.message) from exc
     folders = {
-        p: resolve(workspace, spec.dapt_dir if p == "dapt" else spec.sft_dir) for p in spec.phases
+        p: resolve_input(workspace, spec.dapt_dir if p == "dapt" else spec.sft_dir)
+        for p in spec.phases
     }
     try:  # what `load_splits` refuses, and with phase both the very pair the job reads
         for folder in folders.values():

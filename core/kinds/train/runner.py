@@ -16,7 +16,7 @@ from core.kinds.train.spec import LORA_TARGETS, TrainSpec
 from core.pipeline.build_marker import check_same_build
 from core.prompts import system_prompt
 from core.publish import check_writable, claim_dir
-from core.specs.paths import relative, resolve, resolve_field
+from core.specs.paths import relative, resolve, resolve_field, resolve_input
 from core.training import export
 from core.training.callbacks import JobCallback
 from core.training.checkpoints import latest_checkpoint, problem, reached_end
@@ -37,7 +37,9 @@ OOM_HINT = "Out of GPU memory: lower batch_size, raise grad_accum, lower max_len
 def _template(spec: TrainSpec, workspace: Path, ctx: RunContext) -> tuple[str, bool]:
     """The chat template and whether SFT can mask all but the assistant tokens."""
     path = (
-        resolve(workspace, spec.chat_template_path) if spec.chat_template_path else DEFAULT_TEMPLATE
+        resolve_input(workspace, spec.chat_template_path)
+        if spec.chat_template_path
+        else DEFAULT_TEMPLATE
     )
     template = load_template(path)
     if not spec.assistant_only_loss or has_generation_blocks(template):
@@ -103,13 +105,15 @@ def _resume_point(spec: TrainSpec, output: Path, ctx: RunContext) -> Path | None
 
 def _plan(spec: TrainSpec, workspace: Path, ctx: RunContext) -> list[Phase]:
     if spec.phase == "both":  # one build's DAPT and SFT, wherever the two folders are
-        check_same_build(resolve(workspace, spec.dapt_dir), resolve(workspace, spec.sft_dir))
+        check_same_build(
+            resolve_input(workspace, spec.dapt_dir), resolve_input(workspace, spec.sft_dir)
+        )
     start = _start(spec, ctx)
     names = ["sft"] if start and start[0] == "sft" else spec.phases  # an SFT checkpoint holds DAPT
     phases = []
     for index, name in enumerate(names):
         output = resolve(workspace, spec.output_of(name))
-        source = resolve(workspace, spec.dapt_dir if name == "dapt" else spec.sft_dir)
+        source = resolve_input(workspace, spec.dapt_dir if name == "dapt" else spec.sft_dir)
         splits = (
             load_splits(source, ".parquet", "text", spec.seed)
             if name == "dapt"
@@ -176,7 +180,7 @@ def _merge(sft: Phase, model, merged: Path, outputs: _Outputs, ctx: RunContext) 
 
 def run(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
     workspace = ctx.workspace
-    model_path = resolve(workspace, spec.model_path)
+    model_path = resolve_input(workspace, spec.model_path)
     device = resolve_device(spec, ctx)
     ctx.set_stage(
         "prepare",

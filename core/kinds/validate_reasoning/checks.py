@@ -10,7 +10,7 @@ from core.fence import InputProblem
 from core.kinds.base import missing_files, outside
 from core.kinds.export.files import REPORT, exported_files
 from core.kinds.validate_reasoning.spec import ValidateReasoningSpec
-from core.specs.paths import resolve
+from core.specs.paths import resolve_input
 
 NEEDED: dict[str, str | None] = {"chat_template_path": None}  # a file itself
 HF_NEEDED: dict[str, str | None] = {
@@ -42,7 +42,7 @@ def _export_problems(
     if folder in produced:
         return []
     try:
-        exported = exported_files(resolve(workspace, folder))
+        exported = exported_files(resolve_input(workspace, folder))
     except ValueError:
         message = f"{folder} holds no export (no readable {REPORT}): run an export job first"
         return [InputProblem("gguf_dir", message)]

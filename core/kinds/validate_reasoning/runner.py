@@ -19,7 +19,7 @@ from core.publish import publishing_dir
 from core.reasoning.generate import Conversation, Generator, Limits, TransformersGenerator
 from core.reasoning.metrics import measure_run, summarize
 from core.reasoning.report import FILES, write_files
-from core.specs.paths import relative, resolve, resolve_field
+from core.specs.paths import relative, resolve_field, resolve_input
 from core.training.device import resolve_device
 from core.training.model import load_pretrained_tokenizer
 
@@ -40,15 +40,15 @@ def run(spec: ValidateReasoningSpec, ctx: RunContext) -> dict[str, Any]:
     output_dir = spec.output_dir or f"results/reasoning_validation/{ctx.run_id}"
     output = resolve_field(workspace, "output_dir", output_dir)
     if spec.runtime == "llama_cpp":
-        source = resolve_field(workspace, "gguf_dir", spec.gguf_source())
+        source = resolve_field(workspace, "gguf_dir", spec.gguf_source(), read_only=True)
         files = _exported(spec, source)
         tokenizer, template_source = _tokenizer(spec, source / TOKENIZER_DIR, None, workspace)
         generators, device = _gguf_generators(spec, source, files, tokenizer, ctx)
         system = spec.system_prompt or trained_system_prompt(source / TOKENIZER_DIR)
     else:
-        model_path = resolve_field(workspace, "model_path", spec.model_path)
+        model_path = resolve_field(workspace, "model_path", spec.model_path, read_only=True)
         adapter = (
-            resolve_field(workspace, "adapter_path", spec.adapter_path)
+            resolve_field(workspace, "adapter_path", spec.adapter_path, read_only=True)
             if spec.adapter_path
             else None
         )
@@ -105,7 +105,7 @@ def _tokenizer(spec, model_path: Path, adapter: Path | None, workspace: Path):
     tokenizer = load_pretrained_tokenizer(adapter or model_path)
     tokenizer.padding_side = "left"  # generation continues every row at its right end
     if spec.chat_template_path:
-        tokenizer.chat_template = load_template(resolve(workspace, spec.chat_template_path))
+        tokenizer.chat_template = load_template(resolve_input(workspace, spec.chat_template_path))
         source = spec.chat_template_path
     elif tokenizer.chat_template:
         source = f"{relative(workspace, adapter or model_path)} (saved with the model)"

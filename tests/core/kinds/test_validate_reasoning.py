@@ -206,7 +206,7 @@ def test_each_generator_runs_every_conversation_and_is_judged_on_its_own(workspa
         ({"single_prompts": [{"id": "sid_voice_volume", "text": "x"}]}, "must be distinct"),
         ({"thresholds": {"single_balanced_tag_rate": 1.5}}, "less than or equal to 1"),
         ({"max_new_tokens": 0}, "greater than or equal to 1"),
-        ({"model_path": "/abs/model"}, "must be relative to the workspace"),
+        ({"model_path": "/abs/model"}, "must lie inside the workspace"),
     ],
 )
 def test_bad_specs_are_refused(fields, message):

@@ -115,7 +115,7 @@ def test_cancel_stops_at_a_stage_boundary(workspace):
 @pytest.mark.parametrize(
     ("field", "value", "reason"),
     [
-        ("source_dir", "/etc", "relative"),
+        ("source_dir", "/etc", "must lie inside the workspace"),
         ("output_dir", "data/../../x", "'..'"),
         ("stages", ["dedup", "extract"], "pipeline order"),
         ("stride", 4096, "smaller than"),
