@@ -1,6 +1,7 @@
 """The embedded broker never shows a consumer a message that is still being written."""
 
 import threading
+import uuid
 
 from kombu import Connection, Exchange, Queue
 
@@ -17,7 +18,10 @@ def test_messages_published_while_a_consumer_polls_always_parse(tmp_path):
         "polling_interval": 0,
     }
     (tmp_path / "control").mkdir()
-    queue = Queue("cpu", Exchange("cpu", type="direct"), routing_key="cpu")
+    # A name of its own: kombu keeps exchange bindings per process, and a job queued on "cpu"
+    # by an earlier in-process test would otherwise be bound to another folder.
+    name = f"broker-test-{uuid.uuid4().hex}"
+    queue = Queue(name, Exchange(name, type="direct"), routing_key=name)
     payloads = [{"n": n, "text": "x" * 50_000} for n in range(200)]
     received = []
     url = f"{file_broker.SCHEME}://"
@@ -28,7 +32,7 @@ def test_messages_published_while_a_consumer_polls_always_parse(tmp_path):
         producer = producer_side.Producer()
         sender = threading.Thread(
             target=lambda: [
-                producer.publish(p, exchange=queue.exchange, routing_key="cpu", declare=[queue])
+                producer.publish(p, exchange=queue.exchange, routing_key=name, declare=[queue])
                 for p in payloads
             ]
         )
