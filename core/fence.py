@@ -1,4 +1,4 @@
-"""Outputs are fenced (DESIGN.md): where a job may write, decided before it runs.
+"""Outputs are fenced (docs/design.md): where a job may write, decided before it runs.
 
 An output folder is never the workspace root, the job database's folder or the embedded
 broker's, nor around one of them; it never overlaps (is, lies inside or holds) one of the job's
@@ -80,7 +80,7 @@ def _existing(output: Path, root: Path, kind: str) -> str | None:
 
 
 def output_problems(spec: SpecBase, workspace: Path, settings: Settings) -> list[InputProblem]:
-    """Every output of `spec` that would write where it must not (DESIGN.md, "fenced")."""
+    """Every output of `spec` that would write where it must not (docs/design.md, "fenced")."""
     root = workspace.resolve()
     fences = fenced_paths(spec, root, settings)
     problems: list[InputProblem] = []

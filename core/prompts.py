@@ -1,5 +1,5 @@
 """The system prompt of every SFT example and of inference: the base model's own prompt, then
-the C64 specialization (DESIGN.md). Training and validation build it here, so they agree."""
+the C64 specialization (docs/design.md). Training and validation build it here, so they agree."""
 
 from pathlib import Path
 

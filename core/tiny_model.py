@@ -111,7 +111,7 @@ def build_tokenizer(texts: Iterable[str], vocab_size: int = 2048) -> PreTrainedT
 
 def _build_config(tokenizer: PreTrainedTokenizerFast) -> Mistral3Config:
     """The real architecture (ministral3 text, pixtral vision), tiny. The text tower is twice as
-    wide and deep as DESIGN.md's 64 x 2: at that size, full SFT on the sample corpus left the
+    wide and deep as the first design's 64 x 2: at that size, full SFT on the sample corpus left the
     THINK shape of a follow-up turn to chance (3-7 of 10 held-out follow-ups kept it, whatever
     the steps); at 128 x 4 it keeps it (bench/RESULTS.md, "Tiny model")."""
     text = Ministral3Config(

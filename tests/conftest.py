@@ -93,6 +93,7 @@ def sample_workspace(tmp_path_factory, tiny_model) -> Path:
         stride=32,
         min_chunk_tokens=64,
         min_dapt_chunks=20,
+        allow_ocr=False,  # the tests that share it need no ocrmypdf; the OCR tests need it
     )
     run(spec, RecordingContext(workspace))
     return workspace

@@ -11,7 +11,7 @@ TASK_NAME = "c64ft.run_job"
 
 
 def _embedded_broker_options(settings: Settings) -> dict:
-    """The file broker keeps its queues under data/broker/ (DESIGN.md: never the job database);
+    """The file broker keeps its queues under data/broker/ (docs/design.md: never the job database);
     the broker makes the folders on its first connection."""
     root = settings.broker_folder
     folders = {"data_folder_in": root / "queue", "data_folder_out": root / "queue"}

@@ -1,4 +1,4 @@
-"""The reaper: the database, not the broker, recovers jobs (DESIGN.md, "Reliability").
+"""The reaper: the database, not the broker, recovers jobs (docs/design.md, "Recovery").
 
 - a running job whose heartbeat went stale lost its worker: it is queued again for another
   attempt (resuming from its last checkpoint) or, past `max_attempts`, failed as `worker_lost`;

@@ -17,7 +17,7 @@ from core.pipeline.tracker import Tracker
 from core.publish import publishing
 from core.think import think_shape
 
-CONTRACT = {  # DESIGN.md, "Contracts carried over"
+CONTRACT = {  # docs/design.md, "Contracts carried over"
     "min_think_ratio": 0.995,
     "min_unique_think_texts": 8,
     "min_multi_turn_ratio": 0.15,

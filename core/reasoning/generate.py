@@ -2,7 +2,7 @@
 
 A multi run feeds the model's own reply back as the assistant turn before the next user turn,
 exactly as a chat client would; every prompt is the chat template rendered with
-`add_generation_prompt=True` (`render`), the same bytes training supervised (DESIGN.md, "Chat
+`add_generation_prompt=True` (`render`), the same bytes training supervised (docs/design.md, "Chat
 template"), whichever runtime continues it. A runtime is a `Generator`; `TransformersGenerator`
 is the one that runs the Hugging Face model itself.
 """

@@ -6,6 +6,7 @@ import shutil
 from importlib.resources import files
 
 from core.pipeline.files import SPLITS
+from tests.needs import require_ocr
 
 SAMPLE_SPEC = {
     "kind": "build_datasets",
@@ -24,6 +25,7 @@ def _workspace_with_corpus(service, tiny_model):
 
 
 def test_sample_corpus_builds_datasets_that_pass_the_contract(redis_service, tiny_model):
+    require_ocr()  # the corpus's image-only page is read by ocrmypdf
     service = redis_service
     _workspace_with_corpus(service, tiny_model)
     service.start_worker("cpu")

@@ -57,6 +57,8 @@ def test_the_worker_image_keeps_its_torch_and_runs_the_steps(
             "64",
             "--min-dapt-chunks",
             "20",
+            "--allow-ocr",  # the image's OCR is the dataset tests' subject, not this one's
+            "false",
         ),
         (
             "train",

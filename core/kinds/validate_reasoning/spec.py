@@ -132,7 +132,7 @@ class ValidateReasoningSpec(SpecBase):
         None,
         description="Default: the system prompt the model was trained with "
         "(`c64ft_system_prompt.txt` of the model or adapter folder), else the model's "
-        "SYSTEM_PROMPT.txt followed by the C64 block (DESIGN.md).",
+        "SYSTEM_PROMPT.txt followed by the C64 block (docs/design.md).",
     )
     chat_template_path: WorkspacePath | None = Field(
         None,

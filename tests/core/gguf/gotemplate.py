@@ -1,6 +1,6 @@
 """The subset of Go's text/template that the Modelfile's TEMPLATE uses, to render it in tests.
 
-After https://pkg.go.dev/text/template: `{{- ` trims all white space (space, tab, CR, LF) that
+After Go's text/template documentation: `{{- ` trims all white space (space, tab, CR, LF) that
 precedes the action, ` -}}` all that follows it; the dash must touch the braces and be set off
 by white space, so `{{-3}}` prints -3. Supported: printing, `if`/`else if`/`else`/`end`,
 `range [$i, $x :=] ...`/`end`, the functions eq, ne, not, len and slice, fields of the dot

@@ -8,6 +8,7 @@ from fpdf import FPDF
 from core.pipeline.files import read_rows
 from tests.core.pipeline.conftest import build
 from tests.core.pipeline.corpus import technical_page, write_html, write_image_pdf, write_pdf
+from tests.needs import require_ocr
 
 SCANNED_LINES = [
     "The raster interrupt fires when the beam",
@@ -46,6 +47,7 @@ def test_pdf_pages_and_html_sections_with_quality(workspace):
 
 
 def test_ocr_recovers_an_image_only_page(workspace):
+    require_ocr()
     rng = random.Random(2)
     write_pdf(workspace / "c64_docs/digital.pdf", [technical_page(rng)])
     write_image_pdf(workspace / "c64_docs/scan.pdf", SCANNED_LINES)
