@@ -7,9 +7,8 @@ from datasets import Dataset
 
 from core.digest import file_sha256
 from core.errors import JobFailure
+from core.kinds.train.spec import EVAL_SHARE
 from core.pipeline.build_marker import check_partner
-
-EVAL_SHARE = 0.1  # carved from train when there is no validation split
 
 
 @dataclass
@@ -43,7 +42,8 @@ def _load(path: Path, column: str) -> Dataset:
 
 
 def load_splits(folder: Path, suffix: str, column: str, seed: int) -> Splits:
-    """train (required, non-empty) and validation (carved from train when missing or empty).
+    """train (required, non-empty) and validation (carved from train when missing or empty:
+    EVAL_SHARE of its rows, at least one, the same rows for the same seed; `carved` says so).
 
     A folder written by build_datasets is refused (`dataset_mixed_runs`) when the folder its
     build wrote beside it (`dapt/` ↔ `sft/`) comes from another build: a train job with phase

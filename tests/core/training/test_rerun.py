@@ -57,7 +57,7 @@ def test_a_finished_lora_run_again_keeps_adapters_and_merged_model(workspace):
     assert both["phases"]["dapt"]["already_complete"]
     assert not both["phases"]["sft"]["already_complete"] and both["phases"]["sft"]["steps"] == 4
     assert tree(workspace / "models/ft-dapt") == dapt
-    made = {name: tree(workspace / name) for name in ("models/ft", "models/ft-merged")}
+    made = {name: tree(workspace / name) for name in ("models/ft", "models/ft-merged-hf")}
 
     again, ctx = train(workspace, max_steps=4, save_steps=2)
     assert {name: tree(workspace / name) for name in made} == made

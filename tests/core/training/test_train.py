@@ -46,7 +46,7 @@ def test_both_phases_write_adapters_checkpoints_metrics_and_a_merged_model(works
     assert result["artifacts"] == {
         "dapt_adapter": "models/ft-dapt",
         "sft_adapter": "models/ft",
-        "merged_model": "models/ft-merged",
+        "merged_model": "models/ft-merged-hf",
     }
     for phase in ("dapt", "sft"):
         figures = result["phases"][phase]
@@ -67,7 +67,7 @@ def test_both_phases_write_adapters_checkpoints_metrics_and_a_merged_model(works
     assert set(result["versions"]) == {"torch", "transformers", "peft", "trl"}
     assert ctx.fractions == sorted(ctx.fractions)
 
-    merged = workspace / "models/ft-merged"
+    merged = workspace / "models/ft-merged-hf"
     tokenizer = AutoTokenizer.from_pretrained(merged)
     assert "generation" in tokenizer.chat_template
     model = Mistral3ForConditionalGeneration.from_pretrained(merged)
