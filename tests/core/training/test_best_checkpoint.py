@@ -48,7 +48,9 @@ def test_the_sft_output_is_the_best_checkpoints_adapter(workspace):
     output = workspace / "models/ft"
     assert checkpoint_steps(output) == [best, 10]  # the best kept beside the last
     written = load_file(output / "adapter_model.safetensors")
-    assert tensors_equal(written, load_file(output / f"checkpoint-{best}/adapter_model.safetensors"))
+    assert tensors_equal(
+        written, load_file(output / f"checkpoint-{best}/adapter_model.safetensors")
+    )
     assert not tensors_equal(written, load_file(output / "checkpoint-10/adapter_model.safetensors"))
 
 
@@ -70,3 +72,15 @@ def test_without_evaluation_the_last_weights_are_the_output(workspace):
     output = workspace / "models/ft-dapt"
     written = load_file(output / "adapter_model.safetensors")
     assert tensors_equal(written, load_file(output / "checkpoint-4/adapter_model.safetensors"))
+
+
+def test_a_dataset_without_validation_is_evaluated_on_rows_carved_from_train(workspace):
+    (workspace / "data/processed/sft/validation.jsonl").unlink()
+    result, ctx = train(
+        workspace, phase="sft", max_steps=2, save_steps=2, eval_steps=2, merge_adapter=False
+    )
+    [carved] = [
+        data for _, _, message, data in ctx.events if data and data.get("carved_from_train")
+    ]
+    assert carved["phase"] == "sft" and carved["validation_rows"] > 0
+    assert result["phases"]["sft"]["evaluated"] and result["phases"]["sft"]["best_step"] == 2
