@@ -9,7 +9,6 @@ from pydantic import TypeAdapter
 
 from core.kinds import JobSpec
 from core.kinds.train.spec import TrainSpec
-
 from tests.conftest import SESSION_WORKSPACE
 
 

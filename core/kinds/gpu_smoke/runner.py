@@ -20,23 +20,21 @@ def describe_runtime() -> dict[str, Any]:
     and their total, null without a GPU) and `hip_version` (null on a CUDA or CPU build) are
     the original workflow's fields."""
     available = torch.cuda.is_available()
-    devices = []
-    for i in range(torch.cuda.device_count() if available else 0):
-        memory = torch.cuda.get_device_properties(i).total_memory
-        devices.append(
-            {
-                "index": i,
-                "name": torch.cuda.get_device_name(i),
-                "total_memory_bytes": memory,
-                "vram_gb": round(memory / GIB, 2),
-            }
-        )
+    count = torch.cuda.device_count() if available else 0
+    memory = [torch.cuda.get_device_properties(i).total_memory for i in range(count)]
+    devices = [
+        {
+            "index": i,
+            "name": torch.cuda.get_device_name(i),
+            "total_memory_bytes": memory[i],
+            "vram_gb": round(memory[i] / GIB, 2),
+        }
+        for i in range(count)
+    ]
     return {
         "torch_version": torch.__version__,
         "hip_version": torch.version.hip,
-        "vram_gb": round(sum(d["total_memory_bytes"] for d in devices) / GIB, 2)
-        if devices
-        else None,
+        "vram_gb": round(sum(memory) / GIB, 2) if memory else None,
         "cuda_version": torch.version.cuda,
         "gpu_available": available,
         "device_count": len(devices),
