@@ -101,7 +101,7 @@ def plan(spec: TrainSpec, workspace: Path) -> dict[str, Any]:
             splits[split] = {"rows": len(lengths), "tokens": sum(lengths)}
         if not splits["train"]["rows"]:
             raise PlanProblem(f"{folder}/train{suffix} has no rows")
-        train_rows = _carve(splits)
+        train_rows = _carve(splits) if spec.eval_strategy != "no" else splits["train"]["rows"]
         phases[phase] = {"splits": splits, "optimizer_steps": optimizer_steps(spec, train_rows)}
     return {
         "phases": phases,

@@ -112,11 +112,8 @@ def _plan(spec: TrainSpec, workspace: Path, ctx: RunContext) -> list[Phase]:
     for name in names:
         output = resolve(workspace, spec.output_of(name))
         source = resolve(workspace, spec.dapt_dir if name == "dapt" else spec.sft_dir)
-        splits = (
-            load_splits(source, ".parquet", "text", spec.seed)
-            if name == "dapt"
-            else load_splits(source, ".jsonl", "messages", spec.seed)
-        )
+        suffix, column = (".parquet", "text") if name == "dapt" else (".jsonl", "messages")
+        splits = load_splits(source, suffix, column, spec.seed, spec.eval_strategy != "no")
         _say_how_evaluated(name, relative(workspace, source), splits, spec, ctx)
         resume = _resume_point(spec, output, ctx)
         if start and start[0] == name:
@@ -133,7 +130,7 @@ def _say_how_evaluated(
     phase: str, folder: str, splits: Splits, spec: TrainSpec, ctx: RunContext
 ) -> None:
     """An event when the validation split is not the dataset's own: carved, or none at all."""
-    if splits.validation is None:
+    if splits.validation is None and spec.eval_strategy != "no":
         ctx.event(
             f"{folder} has no validation split and one training row: {phase} is not evaluated",
             level="warning",
