@@ -136,7 +136,7 @@ def _say_how_evaluated(
             level="warning",
             data={"phase": phase, "validation_rows": 0},
         )
-    elif splits.carved:
+    elif splits.carved and splits.validation is not None:
         carved = len(splits.validation)
         ctx.event(
             f"{folder} has no validation split: {carved} of its {carved + len(splits.train)} "
