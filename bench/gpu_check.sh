@@ -22,7 +22,7 @@ step smoke $c gpu_smoke --matrix-size 8192 --burn-in-s 10
 step train_full $c train --model-path models/tiny-ministral3 --output-dir models/tiny-c64 --phase sft --use-lora false --max-steps 1000 --batch-size 4 --grad-accum 1 --learning-rate 0.003 --max-length 1024 --gradient-checkpointing false --logging-steps 50 --save-steps 500 --eval-steps 500 --precision bf16
 step validate_full $c validate_reasoning --model-path models/tiny-c64 --output-dir results/rv-full
 step train_lora $c train --model-path models/tiny-ministral3 --output-dir models/tiny-lora --phase both --max-steps 40 --batch-size 8 --grad-accum 2 --learning-rate 0.002 --max-length 1024 --logging-steps 10 --save-steps 20 --eval-steps 20 --precision bf16
-step validate_lora $c validate_reasoning --model-path models/tiny-lora-merged --output-dir results/rv-lora
+step validate_lora $c validate_reasoning --model-path models/tiny-lora-merged-hf --output-dir results/rv-lora
 cp results/rv-full/summary.md $OUT/summary_full.md 2>/dev/null; cp results/rv-lora/summary.md $OUT/summary_lora.md 2>/dev/null
 python3 - <<'PY'
 import json, os

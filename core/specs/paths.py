@@ -16,8 +16,8 @@ from pydantic import AfterValidator, StringConstraints
 from core.config import get_settings
 from core.errors import JobFailure
 
-# A file system refuses a name over 255 bytes; the service adds up to 21 bytes to an output's
-# name (`.<name>-merged.<8 hex>.tmp` while publishing), so a spec's names stay under 224.
+# A file system refuses a name over 255 bytes; the service adds up to 24 bytes to an output's
+# name (`.<name>-merged-hf.<8 hex>.tmp` while publishing), so a spec's names stay under 224.
 MAX_NAME_BYTES = 223
 MAX_PATH_BYTES = 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # NUL makes every os call raise; the rest is never meant

@@ -7,9 +7,8 @@ from datasets import Dataset
 
 from core.digest import file_sha256
 from core.errors import JobFailure
+from core.kinds.train.spec import EVAL_SHARE
 from core.pipeline.build_marker import check_partner
-
-EVAL_SHARE = 0.1  # carved from train when there is no validation split
 
 
 @dataclass
@@ -42,8 +41,10 @@ def _load(path: Path, column: str) -> Dataset:
     return dataset
 
 
-def load_splits(folder: Path, suffix: str, column: str, seed: int) -> Splits:
-    """train (required, non-empty) and validation (carved from train when missing or empty).
+def load_splits(folder: Path, suffix: str, column: str, seed: int, carve: bool = True) -> Splits:
+    """train (required, non-empty) and validation (carved from train when missing or empty:
+    EVAL_SHARE of its rows, at least one, the same rows for the same seed; `carved` says so),
+    unless `carve` is false: nothing is evaluated, so train keeps every row.
 
     A folder written by build_datasets is refused (`dataset_mixed_runs`) when the folder its
     build wrote beside it (`dapt/` ↔ `sft/`) comes from another build: a train job with phase
@@ -63,7 +64,7 @@ def load_splits(folder: Path, suffix: str, column: str, seed: int) -> Splits:
         files[str(validation_path)] = file_sha256(validation_path)
     if validation is not None and len(validation):
         return Splits(train.select_columns([column]), validation.select_columns([column]), files)
-    if len(train) < 2:
+    if len(train) < 2 or not carve:
         return Splits(train.select_columns([column]), None, files)
     parts = train.train_test_split(test_size=EVAL_SHARE, seed=seed)
     return Splits(

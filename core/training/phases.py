@@ -16,6 +16,7 @@ from trl import SFTConfig, SFTTrainer
 from core.context import RunContext
 from core.errors import JobFailure
 from core.kinds.train.spec import TrainSpec
+from core.specs.paths import relative
 from core.training.callbacks import JobCallback
 from core.training.checkpoints import trainer_state
 from core.training.data import Splits
@@ -35,6 +36,7 @@ class Phase:
 def arguments(spec: TrainSpec, device: Device, phase: Phase) -> dict[str, Any]:
     """TrainingArguments fields shared by both phases, from the spec's flags."""
     evaluate = phase.splits.validation is not None and spec.eval_strategy != "no"
+    best = spec.load_best_model_at_end and evaluate  # the spec checked the rest of what HF needs
     return {
         "output_dir": str(phase.output_dir),
         "per_device_train_batch_size": spec.batch_size,
@@ -47,6 +49,10 @@ def arguments(spec: TrainSpec, device: Device, phase: Phase) -> dict[str, Any]:
         "logging_steps": spec.logging_steps,
         "save_strategy": "steps",
         "save_steps": spec.save_steps,
+        "save_total_limit": spec.save_total_limit,
+        "load_best_model_at_end": best,
+        "metric_for_best_model": "eval_loss" if best else None,
+        "greater_is_better": False if best else None,
         "eval_strategy": spec.eval_strategy if evaluate else "no",
         "eval_steps": spec.eval_steps,
         "seed": spec.seed,
@@ -120,6 +126,8 @@ def train_phase(trainer: Trainer, phase: Phase, ctx: RunContext) -> dict[str, An
     losses = [h["loss"] for h in state.log_history if "loss" in h]
     runtime = output.metrics.get("train_runtime") or 0.0
     tokens = int(getattr(state, "num_input_tokens_seen", 0) or 0)
+    # the Trainer's own test for loading the best checkpoint's weights at the end of train()
+    loaded = trainer.args.load_best_model_at_end and state.best_model_checkpoint is not None
     return {
         "steps": state.global_step,
         "max_steps": state.max_steps,
@@ -130,11 +138,42 @@ def train_phase(trainer: Trainer, phase: Phase, ctx: RunContext) -> dict[str, An
         "tokens_per_second": round(tokens / runtime, 1) if runtime else None,
         "resumed_from": str(phase.resume_from) if phase.resume_from else None,
         "already_complete": False,
+        **best_figures(state.log_history, state.best_model_checkpoint if loaded else None, ctx),
     }
 
 
-def kept_figures(phase: Phase) -> dict[str, Any]:
-    """The figures of a phase that was already complete, from its last checkpoint's state."""
+def best_figures(
+    history: list[dict[str, Any]], best: str | None, ctx: RunContext
+) -> dict[str, Any]:
+    """Which weights a phase's output holds: those of `best`, its best checkpoint by eval loss,
+    or (None) the last step's, and whether there was any evaluation at all."""
+    figures: dict[str, Any] = {
+        "evaluated": any("eval_loss" in h for h in history),
+        "weights": "best" if best else "last",
+        "best_step": None,
+        "best_eval_loss": None,
+        "best_checkpoint": None,
+    }
+    if best:
+        step = int(Path(best).name.removeprefix("checkpoint-"))
+        losses = [h["eval_loss"] for h in history if "eval_loss" in h and h.get("step") == step]
+        figures |= {
+            "best_step": step,
+            "best_eval_loss": losses[-1] if losses else None,
+            "best_checkpoint": relative(ctx.workspace, Path(best)),
+        }
+    return figures
+
+
+def best_checkpoint(checkpoint: Path) -> Path | None:
+    """The best checkpoint a complete checkpoint's state names, when it is still on disk."""
+    best = trainer_state(checkpoint).get("best_model_checkpoint")
+    return Path(best) if best and Path(best).is_dir() else None
+
+
+def kept_figures(phase: Phase, best: Path | None, ctx: RunContext) -> dict[str, Any]:
+    """The figures of a phase that was already complete, from its last checkpoint's state;
+    `best` is the checkpoint its output holds when not the last."""
     assert phase.resume_from is not None
     state = trainer_state(phase.resume_from)
     history = state.get("log_history") or []
@@ -150,4 +189,5 @@ def kept_figures(phase: Phase) -> dict[str, Any]:
         "tokens_per_second": None,
         "resumed_from": str(phase.resume_from),
         "already_complete": True,
+        **best_figures(history, str(best) if best else None, ctx),
     }

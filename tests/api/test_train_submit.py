@@ -1,10 +1,14 @@
 """Submitting train: the base-model policy and a missing model folder are 422 naming the field."""
 
 import json
+import math
 import shutil
 
 import pyarrow.parquet as pq
+from pydantic import TypeAdapter
 
+from core.kinds import JobSpec
+from core.kinds.train.spec import TrainSpec
 from tests.conftest import SESSION_WORKSPACE
 
 
@@ -69,7 +73,7 @@ def test_dry_run_plans_steps_and_tokens_without_loading_weights(
     dapt_rows = pq.read_table(SESSION_WORKSPACE / "data/processed/dapt/train.parquet").num_rows
     dapt = plan["phases"]["dapt"]
     assert dapt["splits"]["train"]["rows"] == dapt_rows
-    assert dapt["optimizer_steps"] == max(1, -(-dapt_rows // 4) // 2)
+    assert dapt["optimizer_steps"] == math.ceil(math.ceil(dapt_rows / 4) / 2)  # as HF counts
     assert dapt["splits"]["train"]["tokens"] <= 64 * dapt_rows  # truncated at max_length
     assert plan["phases"]["sft"]["splits"]["validation"]["rows"] > 0
     assert "self_attn" in plan["lora_targets"] and "vision" not in plan["lora_targets"]
@@ -79,3 +83,86 @@ def test_dry_run_plans_steps_and_tokens_without_loading_weights(
     assert "data/none/train.jsonl is missing" in next(
         c["message"] for c in missing["checks"] if c["name"] == "plan"
     )
+
+
+# The original workflow's train defaults: the resolved spec of a bare `{"kind": "train"}`.
+ORIGINAL_DEFAULTS = {
+    "kind": "train",
+    "phase": "both",
+    "model_path": "models/Ministral-3-8B-Thinking",
+    "dapt_dir": "data/processed/dapt",
+    "sft_dir": "data/processed/sft",
+    "output_dir": "models/fine-tuned",
+    "dapt_output_dir": "models/fine-tuned-dapt",
+    "sft_output_dir": "models/fine-tuned",
+    "precision": "bf16",
+    "max_length": 2048,
+    "batch_size": 2,
+    "grad_accum": 16,
+    "learning_rate": 2e-05,
+    "epochs": 3.0,
+    "max_steps": -1,
+    "warmup_steps": 100,
+    "logging_steps": 50,
+    "save_steps": 500,
+    "eval_steps": 250,
+    "eval_strategy": "steps",
+    "save_total_limit": 2,
+    "load_best_model_at_end": True,
+    "seed": 42,
+    "optim": "adamw_torch",
+    "gradient_checkpointing": False,
+    "use_lora": True,
+    "lora_r": 16,
+    "lora_alpha": 32,
+    "lora_dropout": 0.05,
+    "lora_scope": "language_qkvo",
+    "assistant_only_loss": True,
+    "strict_assistant_only_loss": True,
+    "chat_template_path": None,
+    "packing": False,
+    "allow_cpu": False,
+    "resume_from_checkpoint": "auto",
+    "from_checkpoint": None,
+    "merge_adapter": True,
+}
+
+
+def test_a_bare_train_spec_resolves_to_the_original_workflows_defaults(client):
+    assert TypeAdapter(JobSpec).validate_python({"kind": "train"}).resolved() == ORIGINAL_DEFAULTS
+    dry = client.post("/jobs?dry_run=true", json={"kind": "train"})
+    assert dry.status_code == 200 and dry.json()["spec"] == ORIGINAL_DEFAULTS
+    merged = TrainSpec.model_validate({"kind": "train"}).merged_dir()
+    assert merged == "models/fine-tuned-merged-hf"  # the original's merged model folder
+
+
+def test_best_model_settings_the_trainer_refuses_are_422_naming_the_field(client):
+    for body, field, why in [
+        ({"save_steps": 100}, "save_steps", "round multiple of eval_steps (250)"),
+        ({"eval_strategy": "no", "load_best_model_at_end": True}, "load_best_model_at_end", "'no'"),
+        (
+            {"eval_strategy": "epoch", "load_best_model_at_end": True},
+            "load_best_model_at_end",
+            "'epoch'",
+        ),
+        ({"save_total_limit": 1}, "save_total_limit", "at least 2"),  # the best and the last
+        ({"save_total_limit": 0}, "save_total_limit", "greater than or equal to 1"),
+    ]:
+        answer = client.post("/jobs?dry_run=true", json={"kind": "train", **body})
+        assert answer.status_code == 422, body
+        detail = answer.json()["detail"][0]
+        assert detail["loc"] == ["body", "train", field] and why in detail["msg"], detail
+
+
+def test_without_evaluation_the_default_best_model_turns_off(client):
+    for body, best in [
+        ({"eval_strategy": "no"}, False),
+        ({"eval_strategy": "epoch"}, False),
+        ({"save_steps": 100, "load_best_model_at_end": False}, False),
+        ({"save_steps": 750, "save_total_limit": None}, True),
+    ]:
+        answer = client.post("/jobs?dry_run=true", json={"kind": "train", **body})
+        assert answer.status_code == 200, (body, answer.text)
+        spec = answer.json()["spec"]
+        assert spec["load_best_model_at_end"] is best
+        assert TrainSpec.model_validate(spec).resolved() == spec  # the stored spec validates again

@@ -68,7 +68,7 @@ def test_the_model_a_train_step_exports_is_not_required_at_submission(
     dry = client.post("/jobs?dry_run=true", json=body)
     assert dry.status_code == 200, dry.text
     assert dry.json()["queue"] == "workflow"
-    assert dry.json()["spec"]["export"]["model_path"] == "models/wf-merged"
+    assert dry.json()["spec"]["export"]["model_path"] == "models/wf-merged-hf"
     assert dry.json()["spec"]["validate_reasoning"]["gguf_dir"] == "models/wf-gguf"
     names = [c["name"] for c in dry.json()["checks"]]
     assert {"train.workers", "export.workers", "validate_reasoning.workers"} <= set(names)

@@ -51,7 +51,9 @@ def test_cancel_mid_run_saves_a_checkpoint(redis_service, sample_workspace):
     service = redis_service
     copy_workspace(sample_workspace, service.workspace)
     service.start_worker("gpu")
-    job = service.submit({**TINY, "phase": "dapt", "max_steps": 5000, "save_steps": 10_000})
+    job = service.submit(
+        {**TINY, "phase": "dapt", "max_steps": 5000, "save_steps": 10_000, "eval_steps": 10_000}
+    )
     wait_until(
         lambda: (service.job(job["id"])["progress"]["step"] or 0) >= 2,
         120,

@@ -80,7 +80,9 @@ def test_the_worker_image_keeps_its_torch_and_runs_the_steps(
     for step in steps:
         done = c64ft_run(*step)
         assert done.returncode == 0, (step[0], done.stderr[-3000:])
-    done = c64ft_run("export", "--model-path", "models/fine-tuned-merged", "--quants", '["Q8_0"]')
+    done = c64ft_run(
+        "export", "--model-path", "models/fine-tuned-merged-hf", "--quants", '["Q8_0"]'
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     # Two steps do not teach the THINK format: validation runs, reports and says FAIL (exit 1).
     done = c64ft_run(

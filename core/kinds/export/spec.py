@@ -12,11 +12,14 @@ from core.specs.base import SpecBase
 from core.specs.paths import WorkspacePath
 
 GGUF_SUFFIX = "-gguf"
+LEGACY_MERGED_SUFFIX = "-merged"
 
 
 def export_name(model_path: str, adapter_path: str | None = None) -> str:
-    """The stem of the exported files: the model's (or adapter's) folder, less `-merged`."""
-    return PurePosixPath(adapter_path or model_path).name.removesuffix(MERGED_SUFFIX)
+    """The stem of the exported files: the model's (or adapter's) folder, less `-merged-hf`
+    (or the `-merged` of models merged before that was the suffix)."""
+    name = PurePosixPath(adapter_path or model_path).name
+    return name.removesuffix(MERGED_SUFFIX).removesuffix(LEGACY_MERGED_SUFFIX)
 
 
 def gguf_dir(model_path: str, adapter_path: str | None = None) -> str:
@@ -32,7 +35,7 @@ class ExportSpec(SpecBase):
     )
     model_path: WorkspacePath = Field(
         merged_model_dir(DEFAULT_OUTPUT_DIR),  # what train exports by default
-        description="A merged model folder (train's `<sft_output_dir>-merged`), or the base "
+        description="A merged model folder (train's `<sft_output_dir>-merged-hf`), or the base "
         "model when `adapter_path` is set.",
     )
     adapter_path: WorkspacePath | None = Field(

@@ -12,22 +12,29 @@ from core.kinds.gpu_smoke.spec import GpuSmokeSpec
 # float32 products on a GPU differ from the CPU's by rounding only; a broken device or driver
 # gives errors orders of magnitude larger.
 RELATIVE_TOLERANCE = 1e-3
+GIB = 2**30
 
 
 def describe_runtime() -> dict[str, Any]:
-    """Versions and devices as torch sees them (no device work)."""
+    """Versions and devices as torch sees them (no device work). `vram_gb` (GiB, each device's
+    and their total, null without a GPU) and `hip_version` (null on a CUDA or CPU build) are
+    the original workflow's fields."""
     available = torch.cuda.is_available()
+    count = torch.cuda.device_count() if available else 0
+    memory = [torch.cuda.get_device_properties(i).total_memory for i in range(count)]
     devices = [
         {
             "index": i,
             "name": torch.cuda.get_device_name(i),
-            "total_memory_bytes": torch.cuda.get_device_properties(i).total_memory,
+            "total_memory_bytes": memory[i],
+            "vram_gb": round(memory[i] / GIB, 2),
         }
-        for i in range(torch.cuda.device_count() if available else 0)
+        for i in range(count)
     ]
     return {
         "torch_version": torch.__version__,
         "hip_version": torch.version.hip,
+        "vram_gb": round(sum(memory) / GIB, 2) if memory else None,
         "cuda_version": torch.version.cuda,
         "gpu_available": available,
         "device_count": len(devices),

@@ -17,7 +17,10 @@ EXAMPLES = {
             "grad_accum": 1,
             "learning_rate": 0.002,
             "max_length": 512,
-            "gradient_checkpointing": False,
+            "warmup_steps": 2,
+            "logging_steps": 5,
+            "save_steps": 10,
+            "eval_steps": 10,
         },
     },
 }

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 from tokenizers import Tokenizer
 
 from core.errors import JobFailure
-from core.kinds.train.spec import LORA_TARGETS, TrainSpec
+from core.kinds.train.spec import EVAL_SHARE, LORA_TARGETS, TrainSpec
 from core.pipeline.build_marker import check_partner, check_same_build
 from core.specs.paths import resolve_input
 from core.tokenizer import load_tokenizer
@@ -51,11 +51,24 @@ def _lengths(tokenizer: Tokenizer, rows: list[Any], chat: bool, max_length: int)
     return [min(n, max_length) for n in lengths]
 
 
-def _steps(spec: TrainSpec, rows: int) -> int:
+def optimizer_steps(spec: TrainSpec, rows: int) -> int:
+    """The optimizer steps a phase takes on `rows` training rows, counted as the Trainer does:
+    a last short accumulation is a step of its own."""
     if spec.max_steps > 0:
         return spec.max_steps
-    per_epoch = max(1, math.ceil(rows / spec.batch_size) // spec.grad_accum)
+    per_epoch = max(1, math.ceil(math.ceil(rows / spec.batch_size) / spec.grad_accum))
     return math.ceil(per_epoch * spec.epochs)
+
+
+def _carve(splits: dict[str, Any]) -> int:
+    """Without a validation split the job carves one from train, as `load_splits` does: record
+    its rows, and return the training rows left."""
+    rows = splits["train"]["rows"]
+    if splits.get("validation", {}).get("rows") or rows < 2:
+        return rows
+    carved = math.ceil(rows * EVAL_SHARE)
+    splits["validation"] = {"rows": carved, "carved_from_train": True}
+    return rows - carved
 
 
 def plan(spec: TrainSpec, workspace: Path) -> dict[str, Any]:
@@ -89,7 +102,8 @@ def plan(spec: TrainSpec, workspace: Path) -> dict[str, Any]:
             splits[split] = {"rows": len(lengths), "tokens": sum(lengths)}
         if not splits["train"]["rows"]:
             raise PlanProblem(f"{folder}/train{suffix} has no rows")
-        phases[phase] = {"splits": splits, "optimizer_steps": _steps(spec, splits["train"]["rows"])}
+        train_rows = _carve(splits) if spec.eval_strategy != "no" else splits["train"]["rows"]
+        phases[phase] = {"splits": splits, "optimizer_steps": optimizer_steps(spec, train_rows)}
     return {
         "phases": phases,
         "precision": f"{spec.precision} on a GPU (bf16 falls back to fp16 where unsupported); "

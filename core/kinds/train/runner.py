@@ -12,7 +12,8 @@ import trl
 from core.chat_template import DEFAULT_TEMPLATE, has_generation_blocks, load_template
 from core.context import RunContext
 from core.errors import JobCancelled, JobFailure
-from core.kinds.train.spec import LORA_TARGETS, TrainSpec
+from core.kinds.train.plan import optimizer_steps
+from core.kinds.train.spec import EVAL_SHARE, LORA_TARGETS, TrainSpec
 from core.pipeline.build_marker import check_same_build
 from core.prompts import system_prompt
 from core.publish import check_writable, claim_dir
@@ -20,11 +21,12 @@ from core.specs.paths import relative, resolve, resolve_field, resolve_input
 from core.training import export
 from core.training.callbacks import JobCallback
 from core.training.checkpoints import latest_checkpoint, problem, reached_end
-from core.training.data import load_splits
+from core.training.data import Splits, load_splits
 from core.training.device import Device, resolve_device
 from core.training.model import load_model, load_pretrained_tokenizer
 from core.training.phases import (
     Phase,
+    best_checkpoint,
     dapt_trainer,
     kept_figures,
     sft_trainer,
@@ -111,21 +113,50 @@ def _plan(spec: TrainSpec, workspace: Path, ctx: RunContext) -> list[Phase]:
     start = _start(spec, ctx)
     names = ["sft"] if start and start[0] == "sft" else spec.phases  # an SFT checkpoint holds DAPT
     phases = []
-    for index, name in enumerate(names):
+    for name in names:
         output = resolve(workspace, spec.output_of(name))
         source = resolve_input(workspace, spec.dapt_dir if name == "dapt" else spec.sft_dir)
-        splits = (
-            load_splits(source, ".parquet", "text", spec.seed)
-            if name == "dapt"
-            else load_splits(source, ".jsonl", "messages", spec.seed)
-        )
+        suffix, column = (".parquet", "text") if name == "dapt" else (".jsonl", "messages")
+        splits = load_splits(source, suffix, column, spec.seed, spec.eval_strategy != "no")
+        _say_how_evaluated(name, relative(workspace, source), splits, spec, ctx)
         resume = _resume_point(spec, output, ctx)
         if start and start[0] == name:
             resume = start[1]
-        span = (index / len(names), (index + 1) / len(names))
         complete = resume is not None and reached_end(resume, spec.max_steps, spec.epochs)
-        phases.append(Phase(name, output, splits, span, resume, complete))
+        phases.append(Phase(name, output, splits, (0.0, 1.0), resume, complete))
+    planned = [optimizer_steps(spec, len(p.splits.train)) for p in phases]
+    for phase, span in zip(phases, progress_spans(planned), strict=True):
+        phase.span = span
     return phases
+
+
+def _say_how_evaluated(
+    phase: str, folder: str, splits: Splits, spec: TrainSpec, ctx: RunContext
+) -> None:
+    """An event when the validation split is not the dataset's own: carved, or none at all."""
+    if splits.validation is None and spec.eval_strategy != "no":
+        ctx.event(
+            f"{folder} has no validation split and one training row: {phase} is not evaluated",
+            level="warning",
+            data={"phase": phase, "validation_rows": 0},
+        )
+    elif splits.carved and splits.validation is not None:
+        carved = len(splits.validation)
+        ctx.event(
+            f"{folder} has no validation split: {carved} of its {carved + len(splits.train)} "
+            f"training rows ({EVAL_SHARE:.0%}, seed {spec.seed}) are set aside to evaluate {phase}",
+            data={"phase": phase, "validation_rows": carved, "carved_from_train": True},
+        )
+
+
+def progress_spans(steps: list[int]) -> list[tuple[float, float]]:
+    """Each phase's share of the job's progress, in proportion to its planned optimizer steps:
+    with equal halves, a short DAPT before a long SFT would make the ETA far too optimistic."""
+    total, done, spans = sum(steps), 0, []
+    for count in steps:
+        spans.append((done / total, (done + count) / total))
+        done += count
+    return spans
 
 
 @dataclass
@@ -148,13 +179,26 @@ class _Outputs:
         export.save_merged(model, self.tokenizer, target, self.model_path, self.prompt)
 
 
+def _final_weights(trainer, figures: dict[str, Any], outputs: _Outputs):
+    """What writes a phase's output: the trainer's model (with LoRA the Trainer has loaded the
+    best checkpoint's adapter into it), or without LoRA the best checkpoint loaded by name: the
+    Trainer loads a whole model's best state dict by its in-memory names, which transformers 5
+    saves under other ones, so nothing would match and the last step's weights would stay."""
+    if outputs.spec.use_lora or figures["weights"] != "best":
+        return trainer.save_model
+    best = Path(trainer.state.best_model_checkpoint)
+    return outputs.load(best, best).save_pretrained
+
+
 def _keep(phase: Phase, outputs: _Outputs, ctx: RunContext) -> dict[str, Any]:
     """A phase whose checkpoint already holds every step: nothing is trained and its output is
     kept as it is, or written from that checkpoint when the save after training never ran."""
     assert phase.resume_from is not None
-    figures = kept_figures(phase)
+    best = best_checkpoint(phase.resume_from) if outputs.spec.load_best_model_at_end else None
+    figures = kept_figures(phase, best, ctx)
     if not export.is_exported(phase.output_dir, phase.resume_from):
-        model = outputs.load(phase.resume_from, phase.resume_from)
+        source = best or phase.resume_from  # what train() would have left in the model
+        model = outputs.load(source, source)
         outputs.save_phase(model.save_pretrained, phase.output_dir)
         figures["exported_from_checkpoint"] = True
     where = relative(ctx.workspace, phase.output_dir)
@@ -231,7 +275,9 @@ def run(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
             raise JobCancelled(
                 f"{phase.name} stopped at step {trainer.state.global_step}; a checkpoint was saved"
             )
-        outputs.save_phase(trainer.save_model, phase.output_dir)
+        outputs.save_phase(
+            _final_weights(trainer, report["phases"][phase.name], outputs), phase.output_dir
+        )
     if spec.merge_adapter and spec.use_lora and "sft" in spec.phases:
         merged = resolve(workspace, spec.merged_dir())
         _merge(phases[-1], model, merged, outputs, ctx)

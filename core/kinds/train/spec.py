@@ -1,15 +1,17 @@
 """Spec of `train`, seed step 4: DAPT then SFT with LoRA (the seed's train.sh flags)."""
 
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from core.kinds.build_datasets.spec import DAPT_FOLDER, SFT_FOLDER, dataset_dir
 from core.specs.base import SpecBase
 from core.specs.paths import WorkspacePath
 
 DEFAULT_OUTPUT_DIR = "models/fine-tuned"
-DAPT_SUFFIX, MERGED_SUFFIX = "-dapt", "-merged"  # beside output_dir and sft_output_dir
+DAPT_SUFFIX, MERGED_SUFFIX = "-dapt", "-merged-hf"  # beside output_dir and sft_output_dir
+EVAL_SHARE = 0.05  # of train, carved for evaluation when a dataset has no validation split
 CHECKPOINT_REF = r"^job_[0-9a-f]{8,64}:[0-9]+$"
 # Module names of Mistral3ForConditionalGeneration: the vision tower and the projector never match.
 LORA_TARGETS = {
@@ -46,19 +48,37 @@ class TrainSpec(SpecBase):
     learning_rate: float = Field(2e-5, gt=0, le=1, description="Peak learning rate.")
     epochs: float = Field(3, gt=0, le=1000, description="Passes over the data per phase.")
     max_steps: int = Field(-1, ge=-1, description="Optimizer steps per phase; -1 = from epochs.")
-    warmup_steps: int = Field(10, ge=0, description="Linear warm-up, in optimizer steps.")
-    logging_steps: int = Field(10, ge=1, description="Log (and record metrics) every N steps.")
-    save_steps: int = Field(100, ge=1, description="Save a checkpoint every N steps.")
-    eval_steps: int = Field(100, ge=1, description="Evaluate every N steps (eval_strategy steps).")
+    warmup_steps: int = Field(100, ge=0, description="Linear warm-up, in optimizer steps.")
+    logging_steps: int = Field(50, ge=1, description="Log (and record metrics) every N steps.")
+    save_steps: int = Field(
+        500,
+        ge=1,
+        description="Save a checkpoint every N steps; a round multiple of eval_steps while "
+        "load_best_model_at_end is on.",
+    )
+    eval_steps: int = Field(250, ge=1, description="Evaluate every N steps (eval_strategy steps).")
     eval_strategy: Literal["no", "steps", "epoch"] = Field(
-        "steps", description="When to evaluate on the validation split."
+        "steps",
+        description="When to evaluate on the validation split (carved from train at 5 % when "
+        "the dataset folder has none).",
+    )
+    save_total_limit: int | None = Field(
+        2,
+        ge=1,
+        description="Checkpoints kept per phase, the oldest deleted first (the best one is "
+        "never deleted); null keeps all. At least 2 with load_best_model_at_end.",
+    )
+    load_best_model_at_end: bool = Field(
+        True,
+        description="A phase's output holds its best checkpoint's weights by eval loss, not the "
+        "last. Needs eval_strategy steps: under no or epoch the default is off.",
     )
     seed: int = Field(42, description="Seed of the data order, dropout and LoRA init.")
     optim: Literal["adamw_torch", "adamw_torch_fused", "adafactor", "sgd"] = Field(
         "adamw_torch", description="Optimizer (a Hugging Face `optim` name)."
     )
     gradient_checkpointing: bool = Field(
-        True, description="Recompute activations in the backward pass: less memory, slower."
+        False, description="Recompute activations in the backward pass: less memory, slower."
     )
     use_lora: bool = Field(True, description="Train a LoRA adapter instead of all weights.")
     lora_r: int = Field(16, ge=1, le=1024, description="LoRA rank.")
@@ -87,7 +107,7 @@ class TrainSpec(SpecBase):
         description="`<job id>:<step>`: start from a checkpoint of an earlier train job.",
     )
     merge_adapter: bool = Field(
-        True, description="Also export the merged model to `<sft_output_dir>-merged`."
+        True, description="Also export the merged model to `<sft_output_dir>-merged-hf`."
     )
 
     @model_validator(mode="after")
@@ -96,6 +116,41 @@ class TrainSpec(SpecBase):
             self.dapt_output_dir = self._default_output_of("dapt")
         if self.sft_output_dir is None:
             self.sft_output_dir = self._default_output_of("sft")
+        return self
+
+    @model_validator(mode="after")
+    def _best_model_settings(self) -> Self:
+        """What the Hugging Face trainer refuses at run time, refused here naming the field.
+        Only evaluated checkpoints can be the best, so load_best_model_at_end needs
+        eval_strategy steps and saves on evaluated steps; a default that cannot hold is turned
+        off (and the resolved spec says so), one the caller set is refused."""
+        if not self.load_best_model_at_end:
+            return self
+        if self.eval_strategy != "steps":
+            if "load_best_model_at_end" not in self.model_fields_set:
+                self.load_best_model_at_end = False
+                return self
+            raise field_error(
+                "load_best_model_at_end",
+                True,
+                f"needs eval_strategy 'steps' (not {self.eval_strategy!r}): the best checkpoint "
+                "is chosen among those saved at an evaluation; set load_best_model_at_end false",
+            )
+        if self.save_steps % self.eval_steps:
+            raise field_error(
+                "save_steps",
+                self.save_steps,
+                f"must be a round multiple of eval_steps ({self.eval_steps}) while "
+                "load_best_model_at_end is true, so each checkpoint has an eval loss; change "
+                "save_steps or eval_steps, or set load_best_model_at_end false",
+            )
+        if self.save_total_limit == 1:
+            raise field_error(
+                "save_total_limit",
+                1,
+                "must be at least 2 (or null) while load_best_model_at_end is true: the best "
+                "checkpoint and the last one, to resume from, are both kept",
+            )
         return self
 
     def _default_output_of(self, phase: str) -> str:
@@ -112,7 +167,7 @@ class TrainSpec(SpecBase):
         return folder or self.output_dir
 
     def merged_dir(self) -> str:
-        """Where the merged model goes: `<sft_output_dir>-merged`."""
+        """Where the merged model goes: `<sft_output_dir>-merged-hf`."""
         return merged_model_dir(self.output_of("sft"))
 
     def inputs(self) -> list[tuple[str, str]]:
@@ -141,6 +196,14 @@ class TrainSpec(SpecBase):
         if self.merge_adapter and "sft" in self.phases:
             return self.merged_dir(), None
         return self.model_path, last
+
+
+def field_error(field: str, value: Any, message: str) -> ValidationError:
+    """A validation error located at `field` (a 422 names it), raised from a model validator."""
+    error = PydanticCustomError("value_error", message)
+    return ValidationError.from_exception_data(
+        "TrainSpec", [InitErrorDetails(type=error, loc=(field,), input=value)]
+    )
 
 
 def merged_model_dir(sft_output_dir: str) -> str:

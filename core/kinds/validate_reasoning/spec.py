@@ -86,7 +86,7 @@ class ValidateReasoningSpec(SpecBase):
     )
     model_path: WorkspacePath = Field(
         merged_model_dir(DEFAULT_OUTPUT_DIR),  # what train exports by default
-        description="A merged model folder (train's `<sft_output_dir>-merged`), or the base "
+        description="A merged model folder (train's `<sft_output_dir>-merged-hf`), or the base "
         "model when `adapter_path` is set. Under llama_cpp it only names the default "
         "`gguf_dir`.",
     )

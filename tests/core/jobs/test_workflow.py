@@ -54,7 +54,7 @@ def test_sections_default_and_link_the_steps():
     assert spec.steps == ["gpu_smoke", "build_datasets", "train", "export", "validate_reasoning"]
     assert spec.build_datasets.model_path == "models/tiny"  # the tokenizer of the trained model
     assert (spec.train.dapt_dir, spec.train.sft_dir) == ("data/demo/dapt", "data/demo/sft")
-    assert spec.export.model_path == "models/fine-tuned-merged"
+    assert spec.export.model_path == "models/fine-tuned-merged-hf"
     assert spec.export.target_dir() == "models/fine-tuned-gguf"
     assert spec.validate_reasoning.gguf_dir == "models/fine-tuned-gguf"
     assert spec.validate_reasoning.quants == ["Q8_0", "F16"]
@@ -72,7 +72,7 @@ def test_sections_default_and_link_the_steps():
         {"kind": "workflow", "validate_reasoning": {"runtime": "transformers"}}
     )
     assert (hf.validate_reasoning.model_path, hf.validate_reasoning.gguf_dir) == (
-        "models/fine-tuned-merged",
+        "models/fine-tuned-merged-hf",
         None,
     )
 

@@ -22,6 +22,11 @@ def test_reports_versions_devices_and_a_checked_product(tmp_path):
     assert result["torch_version"] == torch.__version__
     assert result["device_count"] == torch.cuda.device_count()
     assert {"hip_version", "cuda_version", "bf16_supported", "devices"} <= set(result)
+    assert result["hip_version"] == torch.version.hip  # the original's field, null off ROCm
+    devices = result["devices"]
+    assert all(d["vram_gb"] == round(d["total_memory_bytes"] / 2**30, 2) for d in devices)
+    total = sum(d["total_memory_bytes"] for d in devices) / 2**30
+    assert result["vram_gb"] == (round(total, 2) if devices else None)
     assert result["device"] == ("cuda" if torch.cuda.is_available() else "cpu")
     assert result["matmul_check"]["relative_error"] < gpu_smoke.RELATIVE_TOLERANCE
 

@@ -7,6 +7,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from core.config import Settings, get_settings
+from core.kinds.train.spec import MERGED_SUFFIX
 from core.specs.paths import MAX_NAME_BYTES, WorkspacePath, relative, resolve, resolve_input
 
 path = TypeAdapter(WorkspacePath)
@@ -40,7 +41,7 @@ def test_paths_an_os_call_would_refuse_or_that_leave_are_refused(value, reason):
 
 
 def test_the_longest_name_leaves_room_for_the_longest_publish_suffix():
-    longest_temporary = f".{'a' * MAX_NAME_BYTES}-merged.0123abcd.tmp"
+    longest_temporary = f".{'a' * MAX_NAME_BYTES}{MERGED_SUFFIX}.0123abcd.tmp"
     assert len(longest_temporary.encode()) <= 255
 
 

@@ -92,12 +92,12 @@ def workspace(sample_workspace, tmp_path):
 
 @pytest.mark.slow  # trains the tiny model
 def test_a_run_killed_while_saving_resumes_from_the_previous_checkpoint(workspace):
-    train(workspace, phase="dapt", max_steps=4, save_steps=2)
+    train(workspace, phase="dapt", max_steps=4, save_steps=2, eval_steps=2)
     output = workspace / "models/ft-dapt"
     (output / "checkpoint-4/trainer_state.json").unlink()  # as a kill mid-save leaves it
     (output / "adapter_model.safetensors").unlink()  # and the final save never ran
 
-    result, ctx = train(workspace, phase="dapt", max_steps=4, save_steps=2)
+    result, ctx = train(workspace, phase="dapt", max_steps=4, save_steps=2, eval_steps=2)
     figures = result["phases"]["dapt"]
     assert figures["resumed_from"].endswith("checkpoint-2") and figures["steps"] == 4
     assert not figures["already_complete"]

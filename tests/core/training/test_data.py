@@ -1,5 +1,6 @@
 """A train job refuses DAPT and SFT datasets from two builds, before any training."""
 
+import json
 import shutil
 
 import pytest
@@ -60,3 +61,16 @@ def test_a_pair_from_two_build_folders_is_refused_too(workspace):
         run(spec, RecordingContext(workspace))
     assert failure.value.type == "dataset_mixed_runs"
     assert "run one" in failure.value.message and "run two" in failure.value.message
+
+
+def test_a_missing_validation_split_is_carved_from_train_at_five_percent(tmp_path):
+    rows = [{"text": f"chunk {i}"} for i in range(40)]
+    (tmp_path / "train.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    splits = load_splits(tmp_path, ".jsonl", "text", seed=42)
+    assert splits.carved and len(splits.validation) == 2 and len(splits.train) == 38
+    assert set(splits.validation["text"]).isdisjoint(splits.train["text"])
+    again = load_splits(tmp_path, ".jsonl", "text", seed=42)
+    assert again.validation["text"] == splits.validation["text"]  # the same rows for the seed
+    (tmp_path / "train.jsonl").write_text(json.dumps(rows[0]) + "\n")
+    alone = load_splits(tmp_path, ".jsonl", "text", seed=42)
+    assert alone.validation is None and not alone.carved  # one row: nothing to evaluate on

@@ -16,7 +16,8 @@ from tests.recording import RecordingContext
 
 pytestmark = pytest.mark.slow  # trains the tiny model
 
-FULL = {"phase": "sft", "use_lora": False, "max_steps": 4, "save_steps": 2}
+EVERY_2 = {"max_steps": 4, "save_steps": 2, "eval_steps": 2}  # two checkpoints, each evaluated
+FULL = {"phase": "sft", "use_lora": False, **EVERY_2}
 
 
 @pytest.fixture
@@ -51,15 +52,15 @@ def test_a_finished_full_fine_tune_run_again_is_kept_byte_identical(workspace):
 
 
 def test_a_finished_lora_run_again_keeps_adapters_and_merged_model(workspace):
-    train(workspace, phase="dapt", max_steps=4, save_steps=2)
+    train(workspace, phase="dapt", **EVERY_2)
     dapt = tree(workspace / "models/ft-dapt")
-    both, _ = train(workspace, max_steps=4, save_steps=2)  # a finished DAPT is not trained again
+    both, _ = train(workspace, **EVERY_2)  # a finished DAPT is not trained again
     assert both["phases"]["dapt"]["already_complete"]
     assert not both["phases"]["sft"]["already_complete"] and both["phases"]["sft"]["steps"] == 4
     assert tree(workspace / "models/ft-dapt") == dapt
-    made = {name: tree(workspace / name) for name in ("models/ft", "models/ft-merged")}
+    made = {name: tree(workspace / name) for name in ("models/ft", "models/ft-merged-hf")}
 
-    again, ctx = train(workspace, max_steps=4, save_steps=2)
+    again, ctx = train(workspace, **EVERY_2)
     assert {name: tree(workspace / name) for name in made} == made
     assert tree(workspace / "models/ft-dapt") == dapt
     assert all(again["phases"][p]["already_complete"] for p in ("dapt", "sft"))
@@ -83,14 +84,16 @@ def test_a_full_fine_tune_resumes_from_its_trained_weights(workspace):
 
 
 def test_a_finished_phase_whose_final_save_never_ran_is_written_from_its_checkpoint(workspace):
-    train(workspace, **FULL)
+    first, _ = train(workspace, **FULL)
     output = workspace / "models/ft"
-    checkpoint = load_file(output / "checkpoint-4/model.safetensors")
+    best = first["phases"]["sft"]["best_step"]  # what the output holds (load_best_model_at_end)
+    checkpoint = load_file(output / f"checkpoint-{best}/model.safetensors")
     (output / "model.safetensors").unlink()
 
     result, ctx = train(workspace, **FULL)
     figures = result["phases"]["sft"]
     assert figures["already_complete"] and figures["exported_from_checkpoint"]
+    assert figures["weights"] == "best" and figures["best_step"] == best
     assert ctx.points == [] and not (output / "checkpoint-5").exists()
     written = load_file(output / "model.safetensors")
     assert all(torch.equal(checkpoint[k], written[k]) for k in checkpoint)

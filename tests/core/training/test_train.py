@@ -46,7 +46,7 @@ def test_both_phases_write_adapters_checkpoints_metrics_and_a_merged_model(works
     assert result["artifacts"] == {
         "dapt_adapter": "models/ft-dapt",
         "sft_adapter": "models/ft",
-        "merged_model": "models/ft-merged",
+        "merged_model": "models/ft-merged-hf",
     }
     for phase in ("dapt", "sft"):
         figures = result["phases"][phase]
@@ -67,7 +67,7 @@ def test_both_phases_write_adapters_checkpoints_metrics_and_a_merged_model(works
     assert set(result["versions"]) == {"torch", "transformers", "peft", "trl"}
     assert ctx.fractions == sorted(ctx.fractions)
 
-    merged = workspace / "models/ft-merged"
+    merged = workspace / "models/ft-merged-hf"
     tokenizer = AutoTokenizer.from_pretrained(merged)
     assert "generation" in tokenizer.chat_template
     model = Mistral3ForConditionalGeneration.from_pretrained(merged)
@@ -118,11 +118,11 @@ class CancelAt(RecordingContext):
 def test_cancel_saves_a_checkpoint_and_a_rerun_resumes_from_it(workspace):
     ctx = CancelAt(workspace, 2)
     with pytest.raises(JobCancelled):
-        train(workspace, ctx=ctx, phase="dapt", save_steps=100, max_steps=8)
+        train(workspace, ctx=ctx, phase="dapt", save_steps=100, eval_steps=100, max_steps=8)
     assert ctx.checkpoints[-1][:2] == ("dapt", 2)
     assert (workspace / "models/ft-dapt/checkpoint-2").is_dir()
 
-    result, again = train(workspace, phase="dapt", save_steps=100, max_steps=8)
+    result, again = train(workspace, phase="dapt", save_steps=100, eval_steps=100, max_steps=8)
     figures = result["phases"]["dapt"]
     assert figures["resumed_from"].endswith("checkpoint-2") and figures["steps"] == 8
     assert min(p["step"] for p in again.points) > 2  # continued, not from zero
