@@ -21,6 +21,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from c64ft import client as api_client
 from c64ft.processes import free_port, start_all, stop_all
 from core.config import get_settings
+from core.pipeline.layout import VERDICT_WORDS
 from core.sample_corpus import sample_corpus_dir
 
 MODEL = "models/tiny-ministral3"
@@ -179,6 +180,17 @@ def show_export(result: dict[str, Any], workspace: Path) -> None:
     console.print(f"or with llama.cpp: llama-cli -m {folder / q8['file']}")
 
 
+def datasets_summary(http: httpx.Client, steps: list[dict[str, Any]]) -> str | None:
+    """The datasets step's verdict in its report's words, with the warnings it passed with."""
+    step = next((s for s in steps if s["step"] == "build_datasets" and s["job_id"]), None)
+    result = (api_client.read_job(http, step["job_id"])["result"] or {}) if step else {}
+    if "verdict" not in result:
+        return None
+    warnings = result["warnings"]
+    listed = f" ({len(warnings)}): " + "; ".join(warnings) if warnings else ""
+    return f"datasets: {VERDICT_WORDS[result['verdict']]}{listed}"
+
+
 def report(http: httpx.Client, workflow: dict[str, Any], workspace: Path) -> bool:
     """Print each step, where the reports are and the verdict; True only on PASS."""
     result = workflow["result"] or {}
@@ -194,6 +206,8 @@ def report(http: httpx.Client, workflow: dict[str, Any], workspace: Path) -> boo
     if workflow["error"]:
         console.print(f"error: {workflow['error']['message']}\nhint: {workflow['error']['hint']}")
     reports = result.get("reports", {})
+    if summary := datasets_summary(http, result.get("steps", [])):
+        console.print(summary)
     for name in ("datasets", "reasoning"):
         if reports.get(name):
             console.print(f"{name} report: {workspace / reports[name]}")

@@ -52,7 +52,10 @@ class BuildDatasetsSpec(SpecBase):
     block_size: int = Field(2048, ge=16, le=131_072, description="DAPT window, in tokens.")
     stride: int = Field(256, ge=0, description="Tokens shared by consecutive DAPT windows.")
     min_chunk_tokens: int = Field(
-        512, ge=1, description="A document's trailing window shorter than this is dropped."
+        512,
+        ge=1,
+        description="A document's trailing window shorter than this is dropped; a document "
+        "shorter than this still gives its one window.",
     )
     near_dup_threshold: float = Field(
         0.8,
