@@ -12,18 +12,23 @@ import pyarrow.parquet as pq
 from core.pipeline.build_marker import check_same_build
 from core.pipeline.files import SPLITS, PipelinePaths, require, write_json
 from core.pipeline.layout import REPORT_JSON, REPORT_MD, VERDICT_WORDS
+from core.pipeline.sft import MIN_QUALITY
 from core.pipeline.stats import PipelineStats
 from core.pipeline.step import PipelineStep
 from core.pipeline.tracker import Tracker
 from core.publish import publishing
 from core.think import think_shape
 
-CONTRACT = {  # the original workflow's gates (docs/architecture.md, "Contracts carried over")
+CONTRACT = {  # the original workflow's gates (README, "Building the datasets")
     "min_coverage_ratio": 0.80,
     "min_think_ratio": 0.995,
     "min_unique_think_texts": 8,
     "min_multi_turn_ratio": 0.15,
     "max_bad_json_lines": 0,
+    # Applied by build_sft before it makes examples of a page: the original's 0.62, on the
+    # project's quality score (its equivalent, see core/pipeline/sft.py).
+    "min_sft_page_quality": MIN_QUALITY,
+    "sft_page_quality_score": "c64ft text_quality (core/pipeline/quality.py)",
 }
 UPSTREAM = ("extract", "normalize", "dedup")  # the stages whose counts the report repeats
 TOP_THINK_TEXTS = 8  # how many of the most frequent traces the report lists, as the original

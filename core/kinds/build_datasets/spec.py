@@ -36,7 +36,8 @@ class BuildDatasetsSpec(SpecBase):
     )
     interim_dir: WorkspacePath = Field(
         "data/interim",
-        description="Where each stage saves its output for the next (manifest, pages, ...).",
+        description="Where each stage saves its output for the next (manifest, pages, ...), "
+        "and dedup/duplicates.parquet (the original workflow's location of the list).",
     )
     seed: int = Field(42, description="Seed of the train/validation/test split by document.")
     allow_ocr: bool = Field(True, description="OCR PDF pages whose text quality is low.")

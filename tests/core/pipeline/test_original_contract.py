@@ -68,6 +68,7 @@ def test_the_report_carries_the_original_field_paths(workspace):
     assert 0 < len(counts) <= top["unique_think_texts"] and counts == sorted(counts, reverse=True)
     assert sum(counts) <= top["assistant_with_think_total"]
     assert report["verdict"] == "pass" and report["contract"]["min_coverage_ratio"] == 0.80
+    assert report["contract"]["min_sft_page_quality"] == MIN_QUALITY == 0.62
 
 
 def test_distinct_traces_are_counted_after_whitespace_normalisation(tmp_path):
