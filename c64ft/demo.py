@@ -46,6 +46,7 @@ def workflow_spec() -> dict[str, Any]:
             "min_chunk_tokens": 64,
             "min_dapt_chunks": 20,
             "answer_chars": 300,
+            "excerpt_chars": 300,  # as long as an answer: CPU time grows with the examples
             "phrasings": 6,
             "strict_thinking_contract": False,
         },

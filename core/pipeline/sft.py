@@ -16,7 +16,7 @@ from core.pipeline import content, phrasing
 from core.pipeline.build_marker import write_marker
 from core.pipeline.dedup import DEDUPED
 from core.pipeline.files import SPLITS, PipelinePaths, read_rows
-from core.pipeline.layout import ANSWER_CHARS
+from core.pipeline.layout import ANSWER_CHARS, EXCERPT_CHARS
 from core.pipeline.splits import assign_splits
 from core.pipeline.stats import PipelineStats
 from core.pipeline.step import PipelineStep
@@ -27,7 +27,6 @@ from core.think import with_think
 
 OVERVIEW_CHARS = 320
 MAX_ADDRESSES = 8
-EXCERPT_CHARS = 1600  # the original's excerpt length
 # The original makes examples only from pages scoring >= 0.62 on its own quality score. The
 # same threshold on the project's score (core/pipeline/quality.py) is its equivalent: on pages
 # of the sample corpus and the tests cut to 80-3000 characters with 0-50 % symbol noise, it

@@ -38,7 +38,11 @@ def steps_of(spec: BuildDatasetsSpec) -> list[PipelineStep]:
         Normalizer(NormalizeSettings(s.min_chars, s.workers)),
         Deduplicator(DedupSettings(s.near_dup_threshold, s.workers)),
         DaptBuilder(DaptSettings(s.seed, s.block_size, s.stride, s.min_chunk_tokens)),
-        SftBuilder(SftSettings(s.seed, s.max_examples_per_page, s.answer_chars, s.phrasings)),
+        SftBuilder(
+            SftSettings(
+                s.seed, s.max_examples_per_page, s.answer_chars, s.phrasings, s.excerpt_chars
+            )
+        ),
         Validator(
             ReportSettings(s.min_dapt_chunks, s.min_sft_examples, s.strict_thinking_contract)
         ),

@@ -4,7 +4,7 @@ from typing import Literal, get_args
 
 from pydantic import Field, field_validator
 
-from core.pipeline.layout import ANSWER_CHARS, DAPT_FOLDER, SFT_FOLDER
+from core.pipeline.layout import ANSWER_CHARS, DAPT_FOLDER, EXCERPT_CHARS, SFT_FOLDER
 from core.specs.base import SpecBase
 from core.specs.paths import WorkspacePath
 
@@ -77,6 +77,14 @@ class BuildDatasetsSpec(SpecBase):
         le=20_000,
         description="Longest SFT answer, in characters, cut at a sentence (or address) boundary. "
         "A small model learns the THINK shape faster from short answers.",
+    )
+    excerpt_chars: int = Field(
+        EXCERPT_CHARS,
+        ge=0,
+        le=20_000,
+        description="Characters of the page, cut at a word, that each SFT example's first user "
+        "turn carries after the question (the manual's words it is answered from, as in the "
+        "original workflow); 0 leaves the excerpt out. Longer excerpts make longer examples.",
     )
     phrasings: int = Field(
         1,
