@@ -121,7 +121,9 @@ def examples_for_page(
 ) -> list[dict[str, Any]]:
     """Up to `limit` kinds of example from one page of technical content, answers up to `chars`
     long, each in `phrasings` wordings (questions and traces picked anew; the first is `<id>`,
-    the others `<id>-v<n>`); the first question carries the page's excerpt."""
+    the others `<id>-v<n>`). The first wording is the original's: its question carries the
+    page's excerpt; the others ask the bare question, so a model also learns to answer without
+    one (how it is asked in use, and in the reasoning validation)."""
     topic, body = content.split_heading(page["text"], page["title"])
     excerpt = excerpt_of(page, excerpt_chars)
     base = f"{page['doc_id']}-p{page['page_number']:04d}"
@@ -133,12 +135,15 @@ def examples_for_page(
             break
         keys = [f"{base}-{name}"] + [f"{base}-{name}-v{n}" for n in range(1, phrasings)]
         variants = [(key, build(topic, body, key, chars)) for key in keys]
-        kinds += bool(variants[0][1])
+        first_key, first = variants[0]
+        kinds += bool(first)
+        if first:  # the original's wording: the question, then the excerpt
+            variants[0] = (first_key, _grounded(first, excerpt))
         examples += [
             {
                 "id": key,
                 "doc_id": page["doc_id"],
-                "messages": [{"role": "system", "content": system}, *_grounded(turns, excerpt)],
+                "messages": [{"role": "system", "content": system}, *turns],
                 "source_refs": refs,
                 "split": split,
             }

@@ -84,7 +84,8 @@ class BuildDatasetsSpec(SpecBase):
         le=20_000,
         description="Characters of the page, cut at a word, that each SFT example's first user "
         "turn carries after the question (the manual's words it is answered from, as in the "
-        "original workflow); 0 leaves the excerpt out. Longer excerpts make longer examples.",
+        "original workflow); extra `phrasings` ask the bare question. 0 leaves the excerpt "
+        "out. Longer excerpts make longer examples.",
     )
     phrasings: int = Field(
         1,

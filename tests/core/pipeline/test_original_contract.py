@@ -171,6 +171,9 @@ def test_the_first_user_turn_carries_the_excerpt_it_is_answered_from():
     assert "excerpt" not in follow_up[3]["content"]  # the follow-up question stays short
     bare = examples_for_page(PAGE, "system", "train", limit=1, excerpt_chars=0)
     assert "excerpt" not in bare[0]["messages"][1]["content"]
+    # Further wordings ask the bare question: a model also learns to answer without one.
+    worded = examples_for_page(PAGE, "system", "train", limit=1, phrasings=3)
+    assert [("excerpt" in e["messages"][1]["content"]) for e in worded] == [True, False, False]
 
 
 def test_pages_under_the_quality_gate_make_no_examples():
