@@ -23,6 +23,7 @@ from c64ft.corpus import copy_sample_corpus
 from c64ft.processes import free_port, log_dir, start_all, stop_all
 from c64ft.progress import ProgressLines
 from core.config import get_settings
+from core.pipeline.layout import VERDICT_WORDS
 
 MODEL = "models/tiny-ministral3"
 START_TIMEOUT_S = 60.0
@@ -47,6 +48,7 @@ def workflow_spec() -> dict[str, Any]:
             "min_chunk_tokens": 64,
             "min_dapt_chunks": 20,
             "answer_chars": 300,
+            "excerpt_chars": 300,  # as long as an answer: CPU time grows with the examples
             "phrasings": 6,
             "strict_thinking_contract": False,
         },
@@ -190,6 +192,17 @@ def show_export(result: dict[str, Any], workspace: Path) -> None:
     console.print(f"or with llama.cpp: llama-cli -m {folder / q8['file']}")
 
 
+def datasets_summary(http: httpx.Client, steps: list[dict[str, Any]]) -> str | None:
+    """The datasets step's verdict in its report's words, with the warnings it passed with."""
+    step = next((s for s in steps if s["step"] == "build_datasets" and s["job_id"]), None)
+    result = (api_client.read_job(http, step["job_id"])["result"] or {}) if step else {}
+    if "verdict" not in result:
+        return None
+    warnings = result["warnings"]
+    listed = f" ({len(warnings)}): " + "; ".join(warnings) if warnings else ""
+    return f"datasets: {VERDICT_WORDS[result['verdict']]}{listed}"
+
+
 def report(http: httpx.Client, workflow: dict[str, Any], workspace: Path) -> bool:
     """Print each step, where the reports are and the verdict; True only on PASS."""
     result = workflow["result"] or {}
@@ -205,6 +218,8 @@ def report(http: httpx.Client, workflow: dict[str, Any], workspace: Path) -> boo
     if workflow["error"]:
         console.print(f"error: {workflow['error']['message']}\nhint: {workflow['error']['hint']}")
     reports = result.get("reports", {})
+    if summary := datasets_summary(http, result.get("steps", [])):
+        console.print(summary)
     for name in ("datasets", "reasoning"):
         if reports.get(name):
             console.print(f"{name} report: {workspace / reports[name]}")

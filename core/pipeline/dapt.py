@@ -1,5 +1,6 @@
 """Stage `build_dapt`: each document's text cut into token windows of `block_size` that overlap
-by `stride` tokens (a trailing window under `min_chunk_tokens` is dropped), one parquet per
+by `stride` tokens (a trailing window under `min_chunk_tokens` is dropped, but a document
+shorter than that still gives its one window, as in the original workflow), one parquet per
 split. `token_start` is the window's first token in its document, so overlaps can be checked."""
 
 from bisect import bisect_right
@@ -45,10 +46,11 @@ class DaptSettings:
 
 
 def window_starts(n_tokens: int, block: int, stride: int, min_tokens: int) -> list[int]:
-    """First token of each window; the last window ends the text and is kept if long enough."""
+    """First token of each window; the last window ends the text and is kept if long enough.
+    The first window is always kept: a short document (a note, one page) is still DAPT text."""
     starts, step = [], block - stride
-    for start in range(0, max(n_tokens, 1), step):
-        if n_tokens - start >= block or n_tokens - start >= min_tokens:
+    for start in range(0, n_tokens, step):
+        if start == 0 or n_tokens - start >= min(block, min_tokens):
             starts.append(start)
         if start + block >= n_tokens:
             break

@@ -3,7 +3,9 @@
 Exact: the same words after normalization (case and spacing aside). Near: MinHash signatures of
 word 3-shingles, candidates from LSH banding (no all-pairs comparison), each candidate pair
 confirmed by its exact Jaccard similarity. `duplicates.parquet` says what was dropped and which
-page it duplicates.
+page it duplicates; it is written to output_dir and, for the original workflow's users, to
+`<interim_dir>/dedup/duplicates.parquet` (its location), a folder published like dapt/ and sft/.
+The original found exact duplicates only; MinHash is kept deliberately: it finds reprints.
 """
 
 import hashlib
@@ -22,9 +24,11 @@ from core.pipeline.parallel import ordered_map, worker_count
 from core.pipeline.stats import PipelineStats
 from core.pipeline.step import PipelineStep
 from core.pipeline.tracker import Tracker
+from core.publish import publishing_dir
 
 DEDUPED = "deduped.parquet"
 DUPLICATES = "duplicates.parquet"
+DEDUP_FOLDER = "dedup"  # under interim_dir: where the original workflow wrote duplicates.parquet
 SHINGLE_WORDS = 3
 NUM_PERM = 128
 MINHASH_SEED = 1
@@ -41,9 +45,11 @@ class DedupSettings:
 
 DUPLICATES_SCHEMA = pa.schema(
     [
+        ("id", pa.string()),  # `<doc_id>:p<page>`, the original's page id
         ("doc_id", pa.string()),
         ("source_file", pa.string()),
         ("page_number", pa.int32()),
+        ("duplicate_of", pa.string()),  # the kept page's id, the original's column
         ("duplicate_of_doc_id", pa.string()),
         ("duplicate_of_source_file", pa.string()),
         ("duplicate_of_page_number", pa.int32()),
@@ -171,6 +177,11 @@ def find_duplicates(
     return sorted(keep), dropped
 
 
+def page_id(page: dict[str, Any]) -> str:
+    """A page's id in the original workflow's form."""
+    return f"{page['doc_id']}:p{page['page_number']}"
+
+
 def _record(pages: list[dict], i: int, kept: int, near: dict) -> dict[str, Any]:
     page, original = pages[i], pages[kept]
     same_words = words(page["text"]) == words(original["text"])
@@ -178,9 +189,11 @@ def _record(pages: list[dict], i: int, kept: int, near: dict) -> dict[str, Any]:
     if similarity is None:  # joined through a third page
         similarity = jaccard(shingles(page["text"]), shingles(original["text"]))
     return {
+        "id": page_id(page),
         "doc_id": page["doc_id"],
         "source_file": page["source_file"],
         "page_number": page["page_number"],
+        "duplicate_of": page_id(original),
         "duplicate_of_doc_id": original["doc_id"],
         "duplicate_of_source_file": original["source_file"],
         "duplicate_of_page_number": original["page_number"],
@@ -197,7 +210,11 @@ class Deduplicator(PipelineStep):
         return [paths.interim(NORMALIZED)]
 
     def outputs(self, paths: PipelinePaths) -> list[Path]:
-        return [paths.output_dir / DUPLICATES, paths.interim(DEDUPED)]
+        return [
+            paths.output_dir / DUPLICATES,
+            paths.interim(DEDUP_FOLDER),
+            paths.interim(DEDUPED),
+        ]
 
     def process(self, paths: PipelinePaths, tracker: Tracker, stats: PipelineStats) -> dict:
         pages = read_rows(paths.interim(NORMALIZED), "normalize")
@@ -208,6 +225,8 @@ class Deduplicator(PipelineStep):
             on_done=lambda done: tracker.advance(min(done * BATCH, len(pages)), len(pages)),
         )
         write_table(paths.output_dir / DUPLICATES, dropped, DUPLICATES_SCHEMA)
+        with publishing_dir(paths.interim(DEDUP_FOLDER), kind="build_datasets") as folder:
+            write_table(folder / DUPLICATES, dropped, DUPLICATES_SCHEMA)
         write_table(paths.interim(DEDUPED), [pages[i] for i in keep], SCHEMA)
         for record in dropped:
             self.drop(f"{record['match']}_duplicate")

@@ -31,6 +31,13 @@ SCHEMA = pa.schema(
         ("method", pa.string()),
     ]
 )
+# pages.parquet also carries the original workflow's columns, which its users script against:
+# `text_raw` (the extracted text, OCR's where it replaced the page), `quality_score` (the
+# project's score, as `quality`) and `extract_method` in the original's words.
+PAGES_SCHEMA = SCHEMA.append(pa.field("text_raw", pa.string()))
+PAGES_SCHEMA = PAGES_SCHEMA.append(pa.field("quality_score", pa.float32()))
+PAGES_SCHEMA = PAGES_SCHEMA.append(pa.field("extract_method", pa.string()))
+ORIGINAL_METHOD = {"text": "digital", "ocr": "ocr", "html": "html"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,16 @@ def extract_file(task: tuple[dict[str, Any], str]) -> dict[str, Any]:
         for number, text in enumerate(texts, 1)
     ]
     return {**entry, "error": None, "pages": pages}
+
+
+def with_original_columns(page: dict[str, Any]) -> dict[str, Any]:
+    """The page with the original workflow's column names beside the project's own."""
+    return {
+        **page,
+        "text_raw": page["text"],
+        "quality_score": page["quality"],
+        "extract_method": ORIGINAL_METHOD[page["method"]],
+    }
 
 
 class Extractor(PipelineStep):
@@ -104,7 +121,7 @@ class Extractor(PipelineStep):
         self.drop("unreadable_file", len(failed))
         counts = _ocr_low_quality_pages(self.settings, paths, files, tracker)
         pages = [page for f in files for page in f["pages"]]
-        write_table(paths.interim(PAGES), pages, SCHEMA)
+        write_table(paths.interim(PAGES), [with_original_columns(p) for p in pages], PAGES_SCHEMA)
         return {
             "files": len(files),
             "files_failed": len(failed),

@@ -39,7 +39,8 @@ def test_sample_corpus_builds_datasets_that_pass_the_contract(redis_service, tin
     checks = report["checks"]
     assert checks["ocr_replaced"] == 1  # the corpus's image-only page, read by ocrmypdf
     assert checks["duplicates_removed"] >= 1  # its planted reprint
-    assert checks["sft_thinking"]["total"]["think_ratio"] == 1.0
+    assert checks["sft_thinking"]["assistant_with_think_ratio"] == 1.0
+    assert report["verdict"] == "pass" and checks["coverage_ratio"] >= 0.80
     for split in SPLITS:
         assert (service.workspace / f"data/processed/dapt/{split}.parquet").is_file()
         assert (service.workspace / f"data/processed/sft/{split}.jsonl").is_file()

@@ -10,6 +10,8 @@ import sys
 
 import pytest
 
+from core.pipeline.layout import VERDICT_WORDS
+
 
 @pytest.mark.timeout(1200)  # about 5 minutes of CPU training, on a shared machine
 def test_the_demo_passes_in_an_empty_folder_and_the_untrained_model_fails(tmp_path):
@@ -48,6 +50,13 @@ def test_the_demo_passes_in_an_empty_folder_and_the_untrained_model_fails(tmp_pa
     summary = tmp_path / result["reports"]["reasoning"]
     assert summary.read_text().startswith("# Reasoning validation: PASS")
     assert str(summary) in output and (tmp_path / result["reports"]["datasets"]).is_file()
+    # The datasets report and the demo's summary line tell the same verdict.
+    datasets = tmp_path / result["reports"]["datasets"]
+    verdict = json.loads(datasets.with_suffix(".json").read_text())["verdict"]
+    assert verdict != "fail" and f"datasets: {VERDICT_WORDS[verdict]}" in output
+    markdown = datasets.read_text()
+    assert "Verdict: FAIL" not in markdown
+    assert verdict == "pass" or "**Verdict: passed with warnings" in markdown
     report = json.loads((summary.parent / "report.json").read_text())
     assert list(report["quants"]) == ["Q8_0", "F16"]  # under llama.cpp, each file on its own
     assert report["model"]["gguf_dir"] == "models/tiny-c64-gguf"

@@ -13,6 +13,7 @@ from core.pipeline.dapt import DaptBuilder, DaptSettings
 from core.pipeline.dedup import Deduplicator, DedupSettings
 from core.pipeline.extract import Extractor, ExtractSettings
 from core.pipeline.files import PipelinePaths
+from core.pipeline.layout import VERDICT_WORDS
 from core.pipeline.manifest import Manifest, ManifestSettings
 from core.pipeline.normalize import Normalizer, NormalizeSettings
 from core.pipeline.report import ReportSettings, Validator
@@ -37,8 +38,14 @@ def steps_of(spec: BuildDatasetsSpec) -> list[PipelineStep]:
         Normalizer(NormalizeSettings(s.min_chars, s.workers)),
         Deduplicator(DedupSettings(s.near_dup_threshold, s.workers)),
         DaptBuilder(DaptSettings(s.seed, s.block_size, s.stride, s.min_chunk_tokens)),
-        SftBuilder(SftSettings(s.seed, s.max_examples_per_page, s.answer_chars, s.phrasings)),
-        Validator(ReportSettings(s.min_dapt_chunks, s.min_sft_examples)),
+        SftBuilder(
+            SftSettings(
+                s.seed, s.max_examples_per_page, s.answer_chars, s.phrasings, s.excerpt_chars
+            )
+        ),
+        Validator(
+            ReportSettings(s.min_dapt_chunks, s.min_sft_examples, s.strict_thinking_contract)
+        ),
     ]
     return [step for step in every if step.name in spec.stages]
 
@@ -64,11 +71,11 @@ def run(spec: BuildDatasetsSpec, ctx: RunContext) -> dict[str, Any]:
         return {"stages": {name: s.counts for name, s in stats.items()}, "stage_seconds": timings}
     result = {**stats["validate"].counts, "stage_seconds": timings}
     ctx.event(
-        f"validation {'passed' if result['ok'] else 'has warnings'}",
+        f"validation {VERDICT_WORDS[result['verdict']]}",
         level="info" if result["ok"] else "warning",
-        data={"warnings": result["warnings"]},
+        data={"verdict": result["verdict"], "warnings": result["warnings"]},
     )
-    if not result["ok"] and spec.strict_thinking_contract:
+    if result["verdict"] == "fail":
         raise JobFailure(
             "data_contract_failed",
             "; ".join(result["warnings"]),

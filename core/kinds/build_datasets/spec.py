@@ -4,7 +4,7 @@ from typing import Literal, get_args
 
 from pydantic import Field, field_validator
 
-from core.pipeline.layout import ANSWER_CHARS, DAPT_FOLDER, SFT_FOLDER
+from core.pipeline.layout import ANSWER_CHARS, DAPT_FOLDER, EXCERPT_CHARS, SFT_FOLDER
 from core.specs.base import SpecBase
 from core.specs.paths import WorkspacePath
 
@@ -36,7 +36,8 @@ class BuildDatasetsSpec(SpecBase):
     )
     interim_dir: WorkspacePath = Field(
         "data/interim",
-        description="Where each stage saves its output for the next (manifest, pages, ...).",
+        description="Where each stage saves its output for the next (manifest, pages, ...), "
+        "and dedup/duplicates.parquet (the original workflow's location of the list).",
     )
     seed: int = Field(42, description="Seed of the train/validation/test split by document.")
     allow_ocr: bool = Field(True, description="OCR PDF pages whose text quality is low.")
@@ -52,7 +53,10 @@ class BuildDatasetsSpec(SpecBase):
     block_size: int = Field(2048, ge=16, le=131_072, description="DAPT window, in tokens.")
     stride: int = Field(256, ge=0, description="Tokens shared by consecutive DAPT windows.")
     min_chunk_tokens: int = Field(
-        512, ge=1, description="A document's trailing window shorter than this is dropped."
+        512,
+        ge=1,
+        description="A document's trailing window shorter than this is dropped; a document "
+        "shorter than this still gives its one window.",
     )
     near_dup_threshold: float = Field(
         0.8,
@@ -73,6 +77,15 @@ class BuildDatasetsSpec(SpecBase):
         le=20_000,
         description="Longest SFT answer, in characters, cut at a sentence (or address) boundary. "
         "A small model learns the THINK shape faster from short answers.",
+    )
+    excerpt_chars: int = Field(
+        EXCERPT_CHARS,
+        ge=0,
+        le=20_000,
+        description="Characters of the page, cut at a word, that each SFT example's first user "
+        "turn carries after the question (the manual's words it is answered from, as in the "
+        "original workflow); extra `phrasings` ask the bare question. 0 leaves the excerpt "
+        "out. Longer excerpts make longer examples.",
     )
     phrasings: int = Field(
         1,

@@ -17,8 +17,8 @@ def test_all_stages_report_counts_progress_and_a_passing_report(workspace):
     checks = result["checks"]
     assert checks["total_pages"] == 5 * 6 + 2 and checks["coverage_ratio"] == 1.0
     assert checks["boilerplate_lines_removed"] == 5 * 6 * 2
-    assert checks["sft_thinking"]["total"]["think_ratio"] == 1.0
-    assert checks["sft_thinking"]["total"]["unique_think_texts"] >= 8
+    assert checks["sft_thinking"]["assistant_with_think_ratio"] == 1.0
+    assert checks["sft_thinking"]["unique_think_texts"] >= 8
     assert checks["sft_examples"]["total"] == sum(
         checks["sft_examples"][s] for s in ("train", "validation", "test")
     )
@@ -55,8 +55,8 @@ def test_broken_think_lines_fail_the_contract(workspace):
     with pytest.raises(JobFailure) as failure:
         build(workspace, stages=["validate"])
     thinking = failure.value.result["checks"]["sft_thinking"]
-    assert thinking["train"]["bad_json_lines"] == 1
-    assert thinking["total"]["with_think"] == thinking["total"]["assistant_messages"] - 1
+    assert thinking["splits"]["train"]["bad_json_lines"] == thinking["bad_json_lines"] == 1
+    assert thinking["assistant_with_think_total"] == thinking["assistant_messages_total"] - 1
     assert "unparseable" in failure.value.message and "THINK coverage" in failure.value.message
 
 

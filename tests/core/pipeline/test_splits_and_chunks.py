@@ -14,7 +14,9 @@ def test_window_starts_overlap_and_trailing_drop():
     assert window_starts(5000, 2048, 256, 512) == [0, 1792, 3584]
     assert window_starts(3900, 2048, 256, 512) == [0, 1792]  # last window: 316 new tokens
     assert window_starts(2048, 2048, 256, 512) == [0]
-    assert window_starts(300, 2048, 256, 512) == []  # one short trailing window: dropped
+    assert window_starts(2200, 2048, 256, 512) == [0]  # a short trailing window: dropped
+    assert window_starts(300, 2048, 256, 512) == [0]  # a short document: its one window
+    assert window_starts(0, 2048, 256, 512) == []
     assert window_starts(600, 2048, 256, 512) == [0]
 
 
