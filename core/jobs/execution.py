@@ -6,6 +6,8 @@ import threading
 import traceback
 from datetime import timedelta
 
+from pydantic import ValidationError
+
 from core.config import get_settings
 from core.errors import IllegalTransition, JobCancelled, JobFailure, JobNotFound
 from core.jobs import journal, store
@@ -14,6 +16,7 @@ from core.jobs.models import JobStatus, utcnow
 from core.jobs.workflow import step_link
 from core.kinds import KINDS
 from core.kinds.running import run_spec
+from core.specs.base import SpecBase
 
 log = logging.getLogger(__name__)
 S = JobStatus
@@ -62,7 +65,7 @@ def execute_job(job_id: str, *, worker: str) -> JobStatus | None:
     heartbeat = Heartbeat(ctx)
     heartbeat.start()
     try:
-        spec = KINDS[job.kind].spec.model_validate(job.spec)
+        spec = _parse_spec(job.kind, job.spec)
         result = run_spec(spec, ctx)
         outcome, fields = S.succeeded, {"result": result, "progress_fraction": 1.0}
     except JobCancelled as exc:
@@ -83,6 +86,23 @@ def execute_job(job_id: str, *, worker: str) -> JobStatus | None:
     finally:
         heartbeat.finished.set()
     return _finish(job_id, outcome, fields)
+
+
+def _parse_spec(kind: str, spec: dict) -> SpecBase:
+    """The saved spec read again here; the API accepted it, so a refusal means this worker's
+    settings differ from the API's (e.g. C64FT_INPUT_ROOTS set on one side only)."""
+    try:
+        return KINDS[kind].spec.model_validate(spec)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise JobFailure(
+            "spec_refused_by_worker",
+            f"this worker refuses {field}: {first['msg']}",
+            hint="Give the API and every worker the same C64FT_* settings (C64FT_WORKSPACE, "
+            "C64FT_INPUT_ROOTS, C64FT_ALLOWED_BASE_MODELS); `c64ft config` prints them.",
+            param=field,
+        ) from exc
 
 
 def _finish(job_id: str, outcome: JobStatus, fields: dict) -> JobStatus:

@@ -102,3 +102,19 @@ def test_job_failure_as_error_names_param_and_stage():
         "param": "model_path",
         "stage": "s",
     }
+
+
+def test_a_spec_this_workers_settings_refuse_fails_naming_the_field(settings_env, tmp_path):
+    from core.kinds.build_datasets.spec import BuildDatasetsSpec
+
+    shared = tmp_path / "shared"
+    (shared / "manuals").mkdir(parents=True)
+    settings_env(input_roots=f'["{shared}"]')  # the API's settings
+    job = store.create_job(
+        spec=BuildDatasetsSpec(kind="build_datasets", source_dir=str(shared / "manuals"))
+    )
+    settings_env(input_roots="[]")  # a worker started without C64FT_INPUT_ROOTS
+    assert execution.execute_job(job.id, worker="test") == S.failed
+    error = store.get_job(job.id).error
+    assert error["type"] == "spec_refused_by_worker" and error["param"] == "source_dir"
+    assert "C64FT_INPUT_ROOTS" in error["hint"] and "Traceback" not in error["message"]
