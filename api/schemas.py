@@ -1,6 +1,7 @@
 """Response models of the API; table objects never leave through a route."""
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -140,10 +141,15 @@ class CheckpointPublic(BaseModel):
     path: str
     metrics: dict[str, Any] | None
     reference: str = Field(description="Pass as `from_checkpoint` to start a job from it.")
+    on_disk: bool = Field(
+        description="Whether its folder is still in the workspace: training keeps only "
+        "`save_total_limit` checkpoints (the latest and the best) and deletes older ones."
+    )
 
     @classmethod
-    def from_row(cls, row: JobCheckpoint) -> "CheckpointPublic":
-        return cls(**row.model_dump(), reference=f"{row.job_id}:{row.step}")
+    def from_row(cls, row: JobCheckpoint, workspace: Path) -> "CheckpointPublic":
+        on_disk = (workspace / row.path).is_dir()
+        return cls(**row.model_dump(), reference=f"{row.job_id}:{row.step}", on_disk=on_disk)
 
 
 class CheckpointsPublic(BaseModel):

@@ -181,7 +181,8 @@ def checkpoints(job_id: str, api: ApiUrl = DEFAULT_API) -> None:
         metrics: dict = point["metrics"] or {}
         loss = metrics.get("eval_loss")
         shown = f"eval_loss {loss:.4g}" if isinstance(loss, int | float) else "-"
-        where = f"{point['reference']}  {point['path']}"
+        gone = "" if point.get("on_disk", True) else "  (deleted: beyond save_total_limit)"
+        where = f"{point['reference']}  {point['path']}{gone}"
         typer.echo(f"{point['phase']:<5} {point['step']:>7}  {shown:<18} {where}")
 
 

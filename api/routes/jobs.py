@@ -17,6 +17,7 @@ from api.schemas import (
     MetricPublic,
     MetricsPublic,
 )
+from core.config import get_settings
 from core.errors import IllegalTransition, JobNotFound
 from core.jobs import journal, service, store
 from core.jobs.models import JobStatus
@@ -133,5 +134,5 @@ def list_job_metrics(
 )
 def list_job_checkpoints(job: JobDep):
     """Checkpoints the job saved, by step."""
-    rows = journal.list_checkpoints(job.id)
-    return CheckpointsPublic(data=[CheckpointPublic.from_row(row) for row in rows])
+    rows, workspace = journal.list_checkpoints(job.id), get_settings().workspace
+    return CheckpointsPublic(data=[CheckpointPublic.from_row(row, workspace) for row in rows])

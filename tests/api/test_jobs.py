@@ -143,3 +143,20 @@ def test_openapi_has_an_example_for_each_job_kind(client):
 def test_health_checks_the_database_and_the_broker(client):
     body = client.get("/health").json()
     assert body["database"] == "ok" and body["broker"] == "ok" and body["status"] == "ok"
+
+
+def test_a_checkpoint_deleted_by_retention_is_listed_as_not_on_disk(client):
+    from core.config import get_settings
+    from core.jobs import journal
+
+    job = post(client, SMOKE).json()
+    kept = get_settings().workspace / "models/retention/checkpoint-10"
+    kept.mkdir(parents=True)
+    journal.add_checkpoint(
+        job["id"], phase="sft", step=5, path="models/retention/checkpoint-5", metrics=None
+    )
+    journal.add_checkpoint(
+        job["id"], phase="sft", step=10, path="models/retention/checkpoint-10", metrics=None
+    )
+    listed = client.get(f"/jobs/{job['id']}/checkpoints").json()["data"]
+    assert [(c["step"], c["on_disk"]) for c in listed] == [(5, False), (10, True)]
