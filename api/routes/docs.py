@@ -24,6 +24,11 @@ def assets() -> StaticFiles:
     return StaticFiles(directory=ASSETS_DIR)
 
 
+def _assets(request: Request) -> str:
+    """Where this page finds the assets, behind a proxy's root path too."""
+    return f"{request.scope.get('root_path', '')}{ASSETS_URL}"
+
+
 @router.get("/openapi.json")
 def read_openapi(request: Request) -> JSONResponse:
     """The OpenAPI document of the API."""
@@ -33,7 +38,7 @@ def read_openapi(request: Request) -> JSONResponse:
 @router.get("/docs")
 def read_swagger_ui(request: Request) -> HTMLResponse:
     """Swagger UI; the page fetches /openapi.json, so a browser needs the token there too."""
-    base = f"{request.scope.get('root_path', '')}{ASSETS_URL}"
+    base = _assets(request)
     return get_swagger_ui_html(
         openapi_url="/openapi.json",
         title="c64ft - Swagger UI",
@@ -46,7 +51,7 @@ def read_swagger_ui(request: Request) -> HTMLResponse:
 @router.get("/redoc")
 def read_redoc(request: Request) -> HTMLResponse:
     """ReDoc, over the same /openapi.json (no web fonts: they would come from the internet)."""
-    base = f"{request.scope.get('root_path', '')}{ASSETS_URL}"
+    base = _assets(request)
     return get_redoc_html(
         openapi_url="/openapi.json",
         title="c64ft - ReDoc",
