@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 
 from core.pipeline.build_marker import check_same_build
 from core.pipeline.files import SPLITS, PipelinePaths, require, write_json
-from core.pipeline.layout import REPORT_JSON, REPORT_MD, VERDICT_WORDS
+from core.pipeline.layout import REPORT_JSON, REPORT_MD
+from core.pipeline.report_markdown import markdown
 from core.pipeline.sft import MIN_QUALITY
 from core.pipeline.stats import PipelineStats
 from core.pipeline.step import PipelineStep
@@ -32,12 +33,6 @@ CONTRACT = {  # the original workflow's gates (docs/design.md, "Contracts carrie
 }
 UPSTREAM = ("extract", "normalize", "dedup")  # the stages whose counts the report repeats
 TOP_THINK_TEXTS = 8  # how many of the most frequent traces the report lists, as the original
-VERDICT_TEXT = {
-    "pass": "PASS",
-    "pass_with_warnings": f"{VERDICT_WORDS['pass_with_warnings']} (strict_thinking_contract "
-    "is off: the warnings below did not fail the job)",
-    "fail": "FAIL (strict_thinking_contract is on: any warning fails the job)",
-}
 
 
 @dataclass(frozen=True)
@@ -236,57 +231,3 @@ class Validator(PipelineStep):
             temporary.write_text(markdown(report))
         tracker.advance(1, 1)
         return report
-
-
-THINK_COLUMNS = (
-    "assistant_messages",
-    "assistant_with_think",
-    "assistant_with_think_ratio",
-    "conversations",
-    "conversations_with_multiple_assistant_turns",
-    "multi_turn_ratio",
-    "unique_think_texts",
-    "bad_json_lines",
-)
-
-
-def _thinking_lines(thinking: dict[str, Any]) -> list[str]:
-    """The THINK table per split and in total, then the most frequent traces."""
-    lines = ["| split | " + " | ".join(THINK_COLUMNS) + " |"]
-    lines.append("| --- " * (len(THINK_COLUMNS) + 1) + "|")
-    for split, row in thinking["splits"].items():
-        lines.append(f"| {split} | " + " | ".join(str(row[k]) for k in THINK_COLUMNS) + " |")
-    totals = [thinking.get(f"{k}_total", thinking.get(k)) for k in THINK_COLUMNS]
-    lines.append("| total | " + " | ".join(map(str, totals)) + " |")
-    lines += ["", "Most frequent reasoning traces (`top_think_texts`):", ""]
-    lines += [f"- {t['count']} × {t['text']}" for t in thinking["top_think_texts"]] or ["- none"]
-    return lines
-
-
-def markdown(report: dict[str, Any]) -> str:
-    """The QC report for people: verdict, warnings, counts, THINK coverage per split."""
-    checks = report["checks"]
-    verdict = VERDICT_TEXT[report["verdict"]]
-    lines = ["# Dataset QC report", "", f"**Verdict: {verdict}**", ""]
-    lines += [f"- warning: {w}" for w in report["warnings"]] or ["No warnings."]
-    lines += ["", "## Pages", "", "| check | value |", "| --- | --- |"]
-    for key, value in checks.items():
-        if not isinstance(value, dict | list):
-            lines.append(f"| {key} | {value} |")
-    lines += [
-        "",
-        "## Datasets per split",
-        "",
-        "| | train | validation | test | total |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    for key in ("dapt_chunks", "dapt_tokens", "sft_examples"):
-        lines.append(f"| {key} | " + " | ".join(str(checks[key][s]) for s in (*SPLITS, "total")))
-    lines += ["", "## THINK coverage (`checks.sft_thinking`)", ""]
-    lines += _thinking_lines(checks["sft_thinking"])
-    lines += ["", "## Contract", "", "| gate | value |", "| --- | --- |"]
-    lines += [f"| {key} | {value} |" for key, value in report["contract"].items()]
-    if checks["failed_files"]:
-        lines += ["", "## Unreadable files", ""]
-        lines += [f"- {f['source_file']}: {f['reason']}" for f in checks["failed_files"]]
-    return "\n".join(lines) + "\n"
