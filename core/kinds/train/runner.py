@@ -13,14 +13,15 @@ from core.chat_template import DEFAULT_TEMPLATE, has_generation_blocks, load_tem
 from core.context import RunContext
 from core.errors import JobCancelled, JobFailure
 from core.kinds.train.plan import optimizer_steps
+from core.kinds.train.resume import resume_point, start_point
 from core.kinds.train.spec import EVAL_SHARE, LORA_TARGETS, TrainSpec
 from core.pipeline.build_marker import check_same_build
 from core.prompts import system_prompt
-from core.publish import check_writable, claim_dir
-from core.specs.paths import relative, resolve, resolve_field, resolve_input
+from core.publish import claim_dir
+from core.specs.paths import relative, resolve, resolve_input
 from core.training import export
 from core.training.callbacks import JobCallback
-from core.training.checkpoints import latest_checkpoint, problem, reached_end
+from core.training.checkpoints import reached_end
 from core.training.data import Splits, load_splits
 from core.training.device import Device, resolve_device
 from core.training.model import load_model, load_pretrained_tokenizer
@@ -62,55 +63,12 @@ def _template(spec: TrainSpec, workspace: Path, ctx: RunContext) -> tuple[str, b
     return template, False
 
 
-def _start(spec: TrainSpec, ctx: RunContext) -> tuple[str, Path] | None:
-    """(phase, checkpoint folder) named by `from_checkpoint`."""
-    if not spec.from_checkpoint:
-        return None
-    job_id, step = spec.from_checkpoint.split(":")
-    found = [
-        (phase, path)
-        for phase, saved_step, path in ctx.saved_checkpoints(job_id)
-        if saved_step == int(step) and phase in spec.phases
-    ]
-    found.sort(key=lambda c: spec.phases.index(c[0]))  # at a tie, the later phase
-    if not found or not resolve_field(ctx.workspace, "from_checkpoint", found[-1][1]).is_dir():
-        raise JobFailure(
-            "checkpoint_not_found",
-            f"no {'/'.join(spec.phases)} checkpoint {spec.from_checkpoint} on disk",
-            hint="GET /jobs/{id}/checkpoints lists a job's checkpoints.",
-            param="from_checkpoint",
-        )
-    phase, path = found[-1]
-    folder = resolve_field(ctx.workspace, "from_checkpoint", path)
-    reason = problem(folder)
-    if reason:  # its save was cut short: the Trainer would fail on it, or resume from half of it
-        raise JobFailure(
-            "checkpoint_incomplete",
-            f"checkpoint {spec.from_checkpoint} ({path}) is incomplete: {reason}",
-            hint="Start from an earlier step that GET /jobs/{id}/checkpoints lists.",
-            param="from_checkpoint",
-        )
-    return phase, folder
-
-
-def _resume_point(spec: TrainSpec, output: Path, ctx: RunContext) -> Path | None:
-    """The newest complete checkpoint in a phase's output folder, once the leftovers of an
-    interrupted run (save_adapter's staging folders, incomplete checkpoints) are out of the way."""
-    check_writable(output, kind=spec.kind)  # nothing is moved in a folder that is not ours
-    if output.is_dir() and (removed := export.clean_staging(output)):
-        ctx.event(
-            f"removed {len(removed)} staging folder(s) an interrupted save left",
-            data={"folders": removed},
-        )
-    return latest_checkpoint(output, ctx) if spec.resume_from_checkpoint == "auto" else None
-
-
 def _plan(spec: TrainSpec, workspace: Path, ctx: RunContext) -> list[Phase]:
     if spec.phase == "both":  # one build's DAPT and SFT, wherever the two folders are
         check_same_build(
             resolve_input(workspace, spec.dapt_dir), resolve_input(workspace, spec.sft_dir)
         )
-    start = _start(spec, ctx)
+    start = start_point(spec, ctx)
     names = ["sft"] if start and start[0] == "sft" else spec.phases  # an SFT checkpoint holds DAPT
     phases = []
     for name in names:
@@ -119,7 +77,7 @@ def _plan(spec: TrainSpec, workspace: Path, ctx: RunContext) -> list[Phase]:
         suffix, column = (".parquet", "text") if name == "dapt" else (".jsonl", "messages")
         splits = load_splits(source, suffix, column, spec.seed, spec.eval_strategy != "no")
         _say_how_evaluated(name, relative(workspace, source), splits, spec, ctx)
-        resume = _resume_point(spec, output, ctx)
+        resume = resume_point(spec, output, ctx)
         if start and start[0] == name:
             resume = start[1]
         complete = resume is not None and reached_end(resume, spec.max_steps, spec.epochs)
