@@ -94,6 +94,7 @@ def sample_workspace(tmp_path_factory, tiny_model) -> Path:
         min_chunk_tokens=64,
         min_dapt_chunks=20,
         allow_ocr=False,  # the tests that share it need no ocrmypdf; the OCR tests need it
+        excerpt_chars=300,  # the demo's: tests train with max_length 512 or less
     )
     run(spec, RecordingContext(workspace))
     return workspace
