@@ -109,7 +109,8 @@ def sft_trainer(
             "dataset_invalid",
             f"no SFT training example keeps an assistant token within max_length "
             f"{spec.max_length}: every one was cut before its first answer",
-            hint="Raise max_length, or build the datasets with a smaller answer_chars.",
+            hint="Raise max_length, or build the datasets with a smaller excerpt_chars or "
+            "answer_chars.",
             param="max_length",
         )
     return trainer

@@ -12,7 +12,7 @@ from tests.conftest import copy_workspace
 from tests.e2e.service import FAST_CLOCKS
 from tests.e2e.test_cli import cli
 
-QUICK = ["--max-length", "256", "--batch-size", "1", "--grad-accum", "1", "--logging-steps", "1"]
+QUICK = ["--max-length", "512", "--batch-size", "1", "--grad-accum", "1", "--logging-steps", "1"]
 QUICK += ["--save-steps", "1", "--eval-steps", "1", "--warmup-steps", "0"]
 
 
