@@ -59,6 +59,8 @@ def test_the_worker_image_keeps_its_torch_and_runs_the_steps(
             "20",
             "--allow-ocr",  # the image's OCR is the dataset tests' subject, not this one's
             "false",
+            "--excerpt-chars",  # short SFT prompts: the training below is tiny
+            "300",
         ),
         (
             "train",
@@ -74,7 +76,7 @@ def test_the_worker_image_keeps_its_torch_and_runs_the_steps(
             "--grad-accum",
             "1",
             "--max-length",
-            "256",
+            "512",
         ),
     ]
     for step in steps:
