@@ -55,13 +55,15 @@ def test_the_sft_output_is_the_best_checkpoints_adapter(workspace):
 
 
 def test_a_full_fine_tune_writes_its_best_checkpoints_weights(workspace):
-    result, _ = train(workspace, phase="sft", use_lora=False, **DIVERGING)
+    # All weights move at once: over 6 steps at 0.5 the eval loss is lowest at step 2.
+    steep = DIVERGING | {"max_steps": 6}
+    result, _ = train(workspace, phase="sft", use_lora=False, **steep)
     best = result["phases"]["sft"]["best_step"]
-    assert best < 10
+    assert best < 6
     output = workspace / "models/ft"
     written = load_file(output / "model.safetensors")
     assert tensors_equal(written, load_file(output / f"checkpoint-{best}/model.safetensors"))
-    assert not tensors_equal(written, load_file(output / "checkpoint-10/model.safetensors"))
+    assert not tensors_equal(written, load_file(output / "checkpoint-6/model.safetensors"))
 
 
 def test_without_evaluation_the_last_weights_are_the_output(workspace):
