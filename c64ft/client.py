@@ -2,7 +2,7 @@
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -91,18 +91,41 @@ def latest_loss(client: httpx.Client, job_id: str, after: int) -> tuple[float | 
             return loss, after
 
 
+class LatestLoss:
+    """A job's last logged training loss, each call reading only the metrics logged since."""
+
+    def __init__(self, client: httpx.Client, job_id: str) -> None:
+        self.client, self.job_id, self.after = client, job_id, 0
+        self.loss: float | None = None
+
+    def __call__(self) -> float | None:
+        newer, self.after = latest_loss(self.client, self.job_id, self.after)
+        self.loss = newer if newer is not None else self.loss
+        return self.loss
+
+
 def event_line(event: dict) -> str:
     return f"[{event['level']}] {event['stage'] or '-'}: {event['message']}"
 
 
-def wait(client: httpx.Client, job_id: str, *, poll_s: float = 1.0) -> dict:
-    """Follow a job until it finishes, printing its events as they come; returns the job."""
+def _to_stderr(event: dict) -> None:
+    print(event_line(event), file=sys.stderr)
+
+
+def wait(
+    client: httpx.Client,
+    job_id: str,
+    *,
+    poll_s: float = 1.0,
+    show: Callable[[dict], None] = _to_stderr,
+) -> dict:
+    """Follow a job until it finishes, showing its events as they come; returns the job."""
     after = 0
     while True:
         job = read_job(client, job_id)
         for event in new_events(client, job_id, after):
             after = event["id"]
-            print(event_line(event), file=sys.stderr)
+            show(event)
         if job["status"] in TERMINAL:  # its events are all written before it ends
             return job
         time.sleep(poll_s)

@@ -10,7 +10,6 @@ import os
 import sys
 import time
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +151,7 @@ def follow(http: httpx.Client, workflow_id: str) -> dict[str, Any]:
         }
         shown: dict[str, str] = {}
         lines = ProgressLines(console.file, PROGRESS_EVERY_S, on_change=False)
+        losses: dict[str, api_client.LatestLoss] = {}
         while True:
             workflow = api_client.read_job(http, workflow_id)
             for entry in (workflow["result"] or {}).get("steps", []):
@@ -167,15 +167,12 @@ def follow(http: httpx.Client, workflow_id: str) -> dict[str, Any]:
                 if shown.get(entry["step"]) != note and not console.is_terminal:
                     console.print(f"{entry['step']}: {note}")  # a log line where no bar is drawn
                 if child["status"] == "running" and not console.is_terminal:
-                    lines.update(child, partial(_loss, http, child["id"]))
+                    loss = losses.setdefault(child["id"], api_client.LatestLoss(http, child["id"]))
+                    lines.update(child, loss)
                 shown[entry["step"]] = note
             if workflow["status"] in api_client.TERMINAL:
                 return workflow
             time.sleep(POLL_S)
-
-
-def _loss(http: httpx.Client, job_id: str) -> float | None:
-    return api_client.latest_loss(http, job_id, 0)[0]
 
 
 def show_export(result: dict[str, Any], workspace: Path) -> None:

@@ -121,16 +121,16 @@ def logs(
     api: ApiUrl = DEFAULT_API,
 ) -> None:
     """Print a job's event log; with --follow, until the job ends."""
+
+    def show(event: dict) -> None:
+        typer.echo(f"{event['ts']} {api_client.event_line(event)}")
+
     with service(api) as http:
-        after = 0
-        while True:
-            job = api_client.read_job(http, job_id) if follow else None
-            for event in api_client.new_events(http, job_id, after):
-                after = event["id"]
-                typer.echo(f"{event['ts']} {api_client.event_line(event)}")
-            if job is None or job["status"] in api_client.TERMINAL:
-                return
-            time.sleep(1.0)
+        if follow:
+            api_client.wait(http, job_id, show=show)
+        else:
+            for event in api_client.new_events(http, job_id, 0):
+                show(event)
 
 
 def watch(
@@ -155,17 +155,10 @@ def watch(
 
 def follow_job(http: httpx.Client, job_id: str, lines: ProgressLines, poll_s: float = 1.0) -> dict:
     """Progress lines until the job ends; returns the job."""
-    metric_id, loss = 0, None
-
-    def latest() -> float | None:
-        nonlocal metric_id, loss
-        newer, metric_id = api_client.latest_loss(http, job_id, metric_id)
-        loss = newer if newer is not None else loss
-        return loss
-
+    loss = api_client.LatestLoss(http, job_id)
     while True:
         job = api_client.read_job(http, job_id)
-        lines.update(job, latest)
+        lines.update(job, loss)
         if job["status"] in api_client.TERMINAL:
             return job
         time.sleep(poll_s)
