@@ -6,7 +6,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from core.jobs.models import Job, JobCheckpoint, JobEvent, JobMetric, JobStatus, utcnow
+from core.jobs.models import (
+    Job,
+    JobCheckpoint,
+    JobEvent,
+    JobMetric,
+    JobStatus,
+    Worker,
+    utcnow,
+)
 from core.kinds.base import Check
 
 
@@ -166,6 +174,42 @@ class DryRunPublic(BaseModel):
     spec: dict[str, Any] = Field(description="The resolved spec: every default filled in.")
     metadata: dict[str, str]
     checks: list[Check]
+
+
+class CurrentJob(BaseModel):
+    id: str
+    kind: str
+    status: JobStatus
+    stage: str | None
+    progress_fraction: float | None
+
+
+class WorkerPublic(BaseModel):
+    hostname: str
+    queues: list[str]
+    pid: int
+    started_at: datetime
+    heartbeat_at: datetime
+    current_job: CurrentJob | None = Field(description="The job it runs now; null when idle.")
+
+    @classmethod
+    def from_row(cls, worker: Worker, job: Job | None) -> "WorkerPublic":
+        current = CurrentJob.model_validate(job, from_attributes=True) if job else None
+        return cls(
+            hostname=worker.hostname,
+            queues=worker.queues.split(",") if worker.queues else [],
+            pid=worker.pid,
+            started_at=worker.started_at,
+            heartbeat_at=worker.heartbeat_at,
+            current_job=current,
+        )
+
+
+class WorkersPublic(BaseModel):
+    data: list[WorkerPublic] = Field(description="Workers that sent a heartbeat recently.")
+    queues: dict[str, int | None] = Field(
+        description="Messages waiting in each queue; null when the broker does not answer."
+    )
 
 
 class Health(BaseModel):

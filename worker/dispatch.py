@@ -4,7 +4,7 @@ import logging
 
 from core.jobs import journal, store
 from core.jobs.models import Job
-from worker.celery_app import TASK_NAME, celery_app
+from worker.celery_app import QUEUES, TASK_NAME, celery_app
 
 log = logging.getLogger(__name__)
 # A broker hiccup is retried briefly; a broker that is down leaves the job queued in the
@@ -42,6 +42,18 @@ def queue_depth(queue: str) -> int:
     """Messages waiting in `queue`."""
     with celery_app.connection_for_read() as conn:
         return _depth(conn, queue)
+
+
+def queue_depths(timeout: float = 2.0) -> dict[str, int | None]:
+    """Messages waiting in each queue, on one connection; None for all when the broker does not
+    answer within `timeout` seconds (monitoring reports "unknown", never an error)."""
+    try:
+        with celery_app.connection_for_read() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, timeout=timeout)
+            return {queue: _depth(conn, queue) for queue in QUEUES}
+    except Exception as exc:  # kombu raises transport-specific errors: any means "unknown"
+        log.warning("could not measure the queues: %s", exc)
+        return dict.fromkeys(QUEUES)
 
 
 def ping_broker(timeout: float = 2.0) -> None:

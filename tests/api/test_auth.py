@@ -11,6 +11,8 @@ def test_token_is_required_everywhere_but_health(client, settings_env):
         ("get", "/openapi.json"),
         ("get", "/docs"),
         ("get", "/redoc"),
+        ("get", "/metrics"),
+        ("get", "/workers"),
     ]
     for method, path in calls:
         response = getattr(client, method)(path)
@@ -18,7 +20,7 @@ def test_token_is_required_everywhere_but_health(client, settings_env):
         assert "detail" in response.json()
     wrong = client.get("/jobs", headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401
-    for path in ("/jobs", "/openapi.json", "/docs", "/redoc"):
+    for path in ("/jobs", "/openapi.json", "/docs", "/redoc", "/metrics", "/workers"):
         right = client.get(path, headers={"Authorization": "Bearer s3cret"})
         assert right.status_code == 200
 

@@ -2,13 +2,24 @@
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
 from core.config import Settings
-from tests.deploy.containers import SECTION, bash_block, compose, compose_env, config, new_project
+from tests.deploy.containers import (
+    ROOT,
+    SECTION,
+    bash_block,
+    compose,
+    compose_env,
+    config,
+    new_project,
+)
 
 MOUNTS = {"c64_docs", "data", "models", "results"}
 
@@ -184,3 +195,81 @@ def test_flower_only_behind_its_profile(project, amd):
     flower = config(project, "--profile", "flower")["services"]["flower"]
     assert flower["environment"]["CELERY_BROKER_URL"] == "redis://redis:6379/0"
     assert flower["ports"][0]["host_ip"] == "127.0.0.1"
+
+
+# The compose profile `monitoring`: Prometheus and Grafana, their files, the dashboard's queries.
+DASHBOARD = ROOT / "docker/grafana/dashboards/c64ft.json"
+# The names a family of each type exposes besides its own (a counter only as `_total`).
+SUFFIXES = {"counter": ["_total"], "histogram": ["_bucket", "_count", "_sum"]}
+
+
+@pytest.fixture(scope="module")
+def monitoring(project) -> dict:
+    return config(project, "--profile", "monitoring")
+
+
+def _mounts(service: dict) -> dict[str, str]:
+    """Target → the mounted path relative to the compose project."""
+    return {v["target"]: v["source"] for v in service["volumes"]}
+
+
+def test_prometheus_and_grafana_only_behind_their_profile(amd, monitoring):
+    assert not {"prometheus", "grafana"} & set(amd)
+    services = monitoring["services"]
+    assert services["prometheus"]["image"].startswith("prom/prometheus:")
+    assert services["grafana"]["image"].startswith("grafana/grafana:")
+    for name in ("prometheus", "grafana"):
+        assert services[name]["ports"][0]["host_ip"] == "127.0.0.1"
+    assert {"prometheus-data", "grafana-data"} <= set(monitoring["volumes"])
+    assert _mounts(services["prometheus"])["/prometheus"] == "prometheus-data"
+    assert _mounts(services["grafana"])["/var/lib/grafana"] == "grafana-data"
+
+
+def test_their_config_files_exist_and_parse(monitoring, project):
+    services = monitoring["services"]
+    mounted = {**_mounts(services["prometheus"]), **_mounts(services["grafana"])}
+    for target in ("/etc/prometheus/prometheus.yml", "/etc/grafana/provisioning"):
+        relative = mounted[target].removeprefix(f"{project}/")
+        assert (ROOT / relative).exists(), relative
+    for path in [ROOT / "docker/prometheus.yml", *ROOT.glob("docker/grafana/provisioning/*/*")]:
+        assert yaml.safe_load(path.read_text())
+    assert json.loads(DASHBOARD.read_text())["panels"]
+
+
+def test_prometheus_scrapes_the_api_with_the_token(monitoring):
+    prometheus = yaml.safe_load((ROOT / "docker/prometheus.yml").read_text())
+    [job] = prometheus["scrape_configs"]
+    assert job["metrics_path"] == "/metrics"
+    assert job["static_configs"] == [{"targets": ["api:8000"]}]
+    assert monitoring["services"]["api"]["ports"][0]["target"] == 8000
+    token_file = job["authorization"]["credentials_file"]
+    [given] = monitoring["services"]["prometheus"]["configs"]
+    assert given["target"] == token_file
+    assert monitoring["configs"][given["source"]]["content"] == ""  # .env sets no token
+
+
+def test_grafana_reads_the_profiles_prometheus_and_the_dashboard(monitoring):
+    provisioning = ROOT / "docker/grafana/provisioning"
+    [source] = yaml.safe_load((provisioning / "datasources/prometheus.yml").read_text())[
+        "datasources"
+    ]
+    assert source["url"] == "http://prometheus:9090"
+    [provider] = yaml.safe_load((provisioning / "dashboards/c64ft.yml").read_text())["providers"]
+    grafana = _mounts(monitoring["services"]["grafana"])
+    assert grafana[provider["options"]["path"]].endswith("docker/grafana/dashboards")
+    panels = json.loads(DASHBOARD.read_text())["panels"]
+    assert {target["datasource"]["uid"] for p in panels for target in p["targets"]} == {
+        source["uid"]
+    }
+
+
+def test_every_dashboard_query_names_a_metric_the_api_exports(client):
+    families = text_string_to_metric_families(client.get("/metrics").text)
+    exported = set()
+    for family in families:
+        exported |= {family.name + suffix for suffix in ["", *SUFFIXES.get(family.type, [])]}
+    queries = [t["expr"] for p in json.loads(DASHBOARD.read_text())["panels"] for t in p["targets"]]
+    named = {name for query in queries for name in re.findall(r"\bc64ft_\w+", query)}
+    assert named and named <= exported, named - exported
+    wanted = {"c64ft_jobs", "c64ft_queue_depth", "c64ft_job_duration_seconds_bucket"}
+    assert wanted | {"c64ft_workers_live", "c64ft_train_loss"} <= named

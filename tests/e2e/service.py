@@ -63,20 +63,11 @@ class Service:
             cwd=self.workspace,
         )
 
-    def start_api(self) -> None:
-        self.api = self._spawn(
-            "api",
-            [
-                self.python,
-                "-m",
-                "uvicorn",
-                "api.main:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
-        )
+    def start_api(self, workers: int = 1) -> None:
+        """uvicorn on the service's port; `workers` > 1: that many processes share it."""
+        argv = [self.python, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1"]
+        argv += ["--port", str(self.port), "--workers", str(workers)]
+        self.api = self._spawn("api", argv)
         wait_until(self._answers, 30, "the API to answer /health")
 
     def _answers(self) -> bool:
