@@ -19,6 +19,8 @@ def paths(client):
         ("get", "/jobs/{job_id}/metrics", {"200", "401", "404", "422"}),
         ("get", "/jobs/{job_id}/checkpoints", {"200", "401", "404", "422"}),
         ("get", "/health", {"200", "503"}),
+        ("get", "/workers", {"200", "401"}),
+        ("get", "/metrics", {"200", "401"}),
     ],
 )
 def test_each_route_declares_the_answers_it_gives(paths, method, path, codes):
@@ -38,7 +40,14 @@ def test_the_docs_pages_are_not_operations_of_the_api(paths):
         "/jobs/{job_id}/metrics",
         "/jobs/{job_id}/checkpoints",
         "/health",
+        "/workers",
+        "/metrics",
     }
+
+
+def test_metrics_is_documented_as_text(paths):
+    content = paths["/metrics"]["get"]["responses"]["200"]["content"]
+    assert content == {"text/plain": {"schema": {"type": "string"}}}
 
 
 def test_a_405_allows_every_method_of_the_path(client):

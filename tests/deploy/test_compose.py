@@ -236,16 +236,19 @@ def test_their_config_files_exist_and_parse(monitoring, project):
     assert json.loads(DASHBOARD.read_text())["panels"]
 
 
-def test_prometheus_scrapes_the_api_with_the_token(monitoring):
+def test_prometheus_scrapes_the_api_with_the_token(monitoring, project):
     prometheus = yaml.safe_load((ROOT / "docker/prometheus.yml").read_text())
     [job] = prometheus["scrape_configs"]
     assert job["metrics_path"] == "/metrics"
     assert job["static_configs"] == [{"targets": ["api:8000"]}]
     assert monitoring["services"]["api"]["ports"][0]["target"] == 8000
     token_file = job["authorization"]["credentials_file"]
+    env = compose_env(C64FT_API_TOKEN="s3cret")
     [given] = monitoring["services"]["prometheus"]["configs"]
     assert given["target"] == token_file
-    assert monitoring["configs"][given["source"]]["content"] == ""  # .env sets no token
+    assert monitoring["configs"][given["source"]]["content"] == "no-token-set"  # .env sets none
+    done = compose(project, "--profile", "monitoring", "config", "--format", "json", env=env)
+    assert json.loads(done.stdout)["configs"][given["source"]]["content"] == "s3cret"
 
 
 def test_grafana_reads_the_profiles_prometheus_and_the_dashboard(monitoring):
