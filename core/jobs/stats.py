@@ -1,5 +1,6 @@
 """Counts over the job store for monitoring, each one SQL aggregate (never a load of every row)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Float, case, func
@@ -49,7 +50,7 @@ def jobs_by_status_and_kind() -> dict[tuple[str, str], int]:
         return {(str(status), kind): count for status, kind, count in session.exec(query)}
 
 
-def durations_by_kind(bounds: list[float]) -> dict[str, Durations]:
+def durations_by_kind(bounds: Sequence[float]) -> dict[str, Durations]:
     """How long finished jobs ran (finished_at - started_at), by kind, in `bounds` buckets."""
     seconds: ColumnElement[float] = _SecondsBetween(col(Job.started_at), col(Job.finished_at))
     below = [func.sum(case((seconds <= bound, 1), else_=0)) for bound in bounds]
@@ -60,9 +61,10 @@ def durations_by_kind(bounds: list[float]) -> dict[str, Durations]:
     )
     with read_session() as session:
         rows = list(session.exec(query))
+    # Each row: kind, count, sum (a Decimal from Postgres), then the count at or below each bound.
     return {
-        kind: Durations(list(zip(bounds, map(int, counts), strict=True)), float(total), count)
-        for kind, count, total, *counts in rows
+        row[0]: Durations(list(zip(bounds, map(int, row[3:]), strict=True)), float(row[2]), row[1])
+        for row in rows
     }
 
 

@@ -1,9 +1,11 @@
 """/metrics and /workers on a real service: uvicorn with two processes, a real Celery worker."""
 
+import http.client
 from datetime import datetime
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -23,15 +25,39 @@ def two_process_service(tmp_path, redis_client, redis_url):
     print(service.logs())
 
 
-def scrape(url: str) -> dict[str, dict[tuple, float]]:
-    """One scrape on a fresh connection (so that either uvicorn process may answer it)."""
-    response = httpx.get(f"{url}/metrics", timeout=30)
-    assert response.status_code == 200, response.text
+def parse(text: str) -> dict[str, float]:
     return {
         sample.name + repr(sorted(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(response.text)
+        for family in text_string_to_metric_families(text)
         for sample in family.samples
     }
+
+
+def scrape(url: str) -> dict[str, float]:
+    response = httpx.get(f"{url}/metrics", timeout=30)
+    assert response.status_code == 200, response.text
+    return parse(response.text)
+
+
+def scrape_naming_the_process(port: int, servers: list[psutil.Process]) -> tuple[int, dict]:
+    """One scrape on a fresh connection, and the pid of the uvicorn process that answered it
+    (the one holding the other end of the connection, still open after the answer)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", "/metrics")
+        response = connection.getresponse()
+        assert response.status == 200
+        text = response.read().decode()
+        ours = connection.sock.getsockname()[1]
+        [pid] = [
+            server.pid
+            for server in servers
+            for peer in server.net_connections("tcp")
+            if peer.raddr and peer.raddr.port == ours
+        ]
+    finally:
+        connection.close()
+    return pid, parse(text)
 
 
 def sample(name: str, **labels: str) -> str:
@@ -47,9 +73,21 @@ def test_every_process_reports_the_database_truth(two_process_service):
     jobs = service.http.get("/jobs", params={"limit": 100}).json()["data"]
     assert len(jobs) == JOBS
 
-    scrapes = [scrape(service.url) for _ in range(12)]
-    assert all(answer == scrapes[0] for answer in scrapes)  # whichever process answered
-    metrics = scrapes[0]
+    # uvicorn's two server processes (its other child is multiprocessing's resource tracker).
+    children = psutil.Process(service.api.pid).children()
+    servers = [child for child in children if "spawn_main" in " ".join(child.cmdline())]
+    assert len(servers) == 2
+    answered: dict[int, dict] = {}  # pid → what it answered
+
+    def both_answered() -> bool:
+        pid, metrics = scrape_naming_the_process(service.port, servers)
+        answered[pid] = metrics
+        return len(answered) == 2
+
+    wait_until(both_answered, 30, "both uvicorn processes to answer a scrape")
+    first, second = answered.values()
+    assert first == second
+    metrics = first
     assert metrics[sample("c64ft_jobs", status="succeeded", kind="echo")] == JOBS
     for status in ("queued", "running", "cancelling", "failed", "cancelled"):
         assert metrics[sample("c64ft_jobs", status=status, kind="echo")] == 0
@@ -66,6 +104,22 @@ def test_every_process_reports_the_database_truth(two_process_service):
     [worker] = workers["data"]
     assert worker["queues"] == ["cpu"] and worker["current_job"] is None
     assert workers["queues"] == {"gpu": 0, "cpu": 0}
+
+
+def test_workers_shows_the_job_each_one_runs(two_process_service):
+    service = two_process_service
+    service.start_worker("gpu")
+    smoke = {"kind": "gpu_smoke", "allow_cpu": True, "matrix_size": 16, "burn_in_s": 30}
+    job = service.wait(service.submit(smoke)["id"], {"running"}, timeout=30)
+    [worker] = service.http.get("/workers").json()["data"]
+    assert job["worker"].startswith(f"{worker['hostname']} pid ")
+    assert worker["current_job"]["id"] == job["id"]
+    assert worker["current_job"]["status"] == "running"
+    assert scrape(service.url)[sample("c64ft_jobs", status="running", kind="gpu_smoke")] == 1
+    service.http.post(f"/jobs/{job['id']}/cancel")
+    assert service.wait(job["id"], timeout=30)["status"] == "cancelled"
+    [worker] = service.http.get("/workers").json()["data"]
+    assert worker["current_job"] is None
 
 
 def _seconds(start: str, end: str) -> float:
