@@ -9,6 +9,8 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from core.publish import publishing
 
 COLUMNS = (
@@ -24,11 +26,12 @@ COLUMNS = (
     "tokens_per_second",
 )
 FILE_NAME = "metrics.csv"
+_TIME = TypeAdapter(datetime)
 
 
 def _cell(value: Any) -> Any:
-    """A datetime in ISO 8601 (as the JSON routes write it); None as an empty cell."""
-    return value.isoformat() if isinstance(value, datetime) else value
+    """A time as the JSON routes write it (ISO 8601, `Z` for UTC); None as an empty cell."""
+    return _TIME.dump_python(value, mode="json") if isinstance(value, datetime) else value
 
 
 def csv_lines(points: Iterable[Mapping[str, Any]]) -> Iterator[str]:

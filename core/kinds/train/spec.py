@@ -2,7 +2,13 @@
 
 from typing import Any, Literal, Self
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import (
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from core.kinds.build_datasets.spec import DAPT_FOLDER, SFT_FOLDER, dataset_dir
@@ -119,6 +125,18 @@ class TrainSpec(SpecBase):
         "variables (WANDB_MODE=offline). The worker needs the tracker's package "
         "(`pip install 'c64ft[trackers]'`).",
     )
+
+    @field_validator("report_to", mode="wrap")
+    @classmethod
+    def _one_report_to_error(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """One error naming the field, not one per branch of its union."""
+        try:
+            return handler(value)
+        except ValidationError:
+            raise ValueError(
+                "must be none, tensorboard, mlflow, wandb, or a list of tensorboard, mlflow "
+                "and wandb"
+            ) from None
 
     @model_validator(mode="after")
     def _fill_output_dirs(self) -> Self:
