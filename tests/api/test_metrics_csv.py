@@ -1,4 +1,4 @@
-"""GET /jobs/{id}/metrics.csv: the job's metric points as CSV, the same as GET /jobs/{id}/metrics."""
+"""GET /jobs/{id}/metrics.csv: the metric points as CSV, the same as GET /jobs/{id}/metrics."""
 
 import csv
 import io
