@@ -71,3 +71,6 @@ def test_cancel_mid_run_saves_a_checkpoint(redis_service, sample_workspace):
     checkpoints = service.http.get(f"/jobs/{job['id']}/checkpoints").json()["data"]
     assert len(checkpoints) == 1 and 0 < checkpoints[0]["step"] < 5000
     assert (service.workspace / checkpoints[0]["path"]).is_dir()
+    # the points up to the cancel are in the job's metrics file, as the API has them
+    download = service.http.get(f"/jobs/{job['id']}/metrics.csv").text
+    assert (service.workspace / "models/ft-dapt/metrics.csv").read_text() == download

@@ -191,12 +191,14 @@ def _check_trackers(spec: TrainSpec) -> list[str]:
     return chosen
 
 
-def _write_metrics(spec: TrainSpec, ctx: RunContext, callbacks: list[JobCallback]) -> str:
+def _write_metrics(spec: TrainSpec, ctx: RunContext, callbacks: list[JobCallback]) -> str | None:
     """The job's metric points as `metrics.csv` in its tracking folder; with the job database,
-    the same rows as `GET /jobs/{id}/metrics.csv`. Returns its path in the workspace."""
+    the same rows as `GET /jobs/{id}/metrics.csv`. A run that trained nothing (every phase
+    already complete) keeps the file of the run that did. Returns its path in the workspace."""
     path = resolve(ctx.workspace, spec.tracking_dir()) / FILE_NAME
-    write_csv(path, ctx.metric_rows([point for c in callbacks for point in c.recorded]))
-    return relative(ctx.workspace, path)
+    if callbacks:
+        write_csv(path, ctx.metric_rows([point for c in callbacks for point in c.recorded]))
+    return relative(ctx.workspace, path) if path.is_file() else None
 
 
 def _trackers_report(chosen: list[str], where: dict[str, str], phases, workspace) -> dict:
