@@ -16,7 +16,7 @@ PACKAGES = {
 }
 TENSORBOARD_FOLDER = "runs"  # the Hugging Face trainer's own, in each phase's output folder
 MLFLOW_FOLDER = "mlruns"  # in the job's tracking folder
-EXTRA_HINT = "or install the extra of every tracker: pip install 'c64ft[trackers]'"
+EXTRA = {"tensorboard", "mlflow"}  # what pyproject's `trackers` extra installs
 
 
 def chosen(report_to: str | list[str]) -> list[str]:
@@ -35,9 +35,10 @@ def missing(
     if not absent:
         return None
     packages = " ".join(PACKAGES[t][1] for t in absent)
+    extra = " (or pip install 'c64ft[trackers]')" if set(absent) <= EXTRA else ""
     return (
         f"report_to {', '.join(absent)}: not installed where the job runs; "
-        f"install it with: pip install {packages} ({EXTRA_HINT})"
+        f"install it with: pip install {packages}{extra}"
     )
 
 
