@@ -57,8 +57,8 @@ def iter_metrics(job_id: str, *, page: int = 1000) -> Iterator[dict[str, Any]]:
     while more:
         points, more = list_metrics(job_id, after=after, limit=page)
         for point in points:
+            after = point.id or after  # a stored row always has its id
             yield point.model_dump()
-        after = points[-1].id if points else after
 
 
 def _page(model: type[Row], job_id: str, after: int, limit: int) -> tuple[list[Row], bool]:

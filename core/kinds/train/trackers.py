@@ -3,7 +3,7 @@ packages, and where their files go. No tracker is imported here: the API checks 
 
 import importlib.util
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ MLFLOW_FOLDER = "mlruns"  # in the job's tracking folder
 EXTRA = {"tensorboard", "mlflow"}  # what pyproject's `trackers` extra installs
 
 
-def chosen(report_to: str | list[str]) -> list[str]:
+def chosen(report_to: str | Sequence[str]) -> list[str]:
     """The trackers `report_to` names: none, one, or a list (each once, in order)."""
     if report_to == "none":
         return []
