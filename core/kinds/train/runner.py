@@ -1,5 +1,6 @@
 """Seed step 4: DAPT and/or SFT with LoRA; adapters, checkpoints, the merged export, a report."""
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -201,13 +202,18 @@ def _write_metrics(spec: TrainSpec, ctx: RunContext, callbacks: list[JobCallback
     return relative(ctx.workspace, path) if path.is_file() else None
 
 
-def _trackers_report(chosen: list[str], where: dict[str, str], phases, workspace) -> dict:
-    """Where each tracker wrote: TensorBoard in each trained phase's output folder."""
+def _trackers_report(
+    chosen: list[str], where: dict[str, str], phases: list[Phase], workspace: Path
+) -> dict[str, Any]:
+    """Where each tracker wrote: TensorBoard in each trained phase's output folder, unless the
+    worker's TENSORBOARD_LOGGING_DIR says where."""
     places: dict[str, Any] = {
         name: place if place.startswith("$") else relative(workspace, Path(place))
         for name, place in where.items()
     }
-    if "tensorboard" in chosen:
+    if "tensorboard" in chosen and "TENSORBOARD_LOGGING_DIR" in os.environ:
+        places["tensorboard"] = "$TENSORBOARD_LOGGING_DIR"
+    elif "tensorboard" in chosen:
         places["tensorboard"] = [
             relative(workspace, p.output_dir / trackers.TENSORBOARD_FOLDER)
             for p in phases
