@@ -7,6 +7,7 @@ Runners know nothing of HTTP, Celery or the job database; the worker hands them 
 
 import threading
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,12 @@ class RunContext:
 
     def metrics(self, points: list[dict[str, Any]]) -> None:
         raise NotImplementedError
+
+    def metric_rows(self, recorded: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+        """Every metric point of the job, in order, for its metrics file: by default those this
+        process `recorded` (with no row id); a context with the job database reads the job's
+        rows instead, so the file is the same as the API's, an earlier attempt's points too."""
+        return recorded
 
     def checkpoint(self, phase: str, step: int, path: str, metrics: dict | None) -> None:
         """A training checkpoint was saved at `path` (inside the workspace)."""

@@ -1,6 +1,7 @@
 """The runner context of a job of the service: everything a runner reports lands in the
 database (events, progress, metrics, checkpoints); a workflow's step also moves its workflow."""
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,9 @@ class StoreContext(RunContext):
 
     def metrics(self, points: list[dict[str, Any]]) -> None:
         journal.add_metrics(self.job_id, points)
+
+    def metric_rows(self, recorded: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+        return journal.iter_metrics(self.job_id)
 
     def checkpoint(self, phase: str, step: int, path: str, metrics: dict | None) -> None:
         journal.add_checkpoint(self.job_id, phase=phase, step=step, path=path, metrics=metrics)

@@ -1,5 +1,6 @@
 """What a job leaves behind while it runs: its event log, training metrics and checkpoints."""
 
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
 from sqlmodel import col, select
@@ -47,6 +48,17 @@ def list_events(job_id: str, *, after: int = 0, limit: int = 100) -> tuple[list[
 def list_metrics(job_id: str, *, after: int = 0, limit: int = 1000) -> tuple[list[JobMetric], bool]:
     """Metric points with id > `after`, in order. Returns (points, has_more)."""
     return _page(JobMetric, job_id, after, limit)
+
+
+def iter_metrics(job_id: str, *, page: int = 1000) -> Iterator[dict[str, Any]]:
+    """Every metric point of `job_id` in order, read a page at a time (a long job's metrics
+    file never holds them all in memory)."""
+    after, more = 0, True
+    while more:
+        points, more = list_metrics(job_id, after=after, limit=page)
+        for point in points:
+            after = point.id or after  # a stored row always has its id
+            yield point.model_dump()
 
 
 def _page(model: type[Row], job_id: str, after: int, limit: int) -> tuple[list[Row], bool]:

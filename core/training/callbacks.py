@@ -1,6 +1,7 @@
 """The bridge from a Hugging Face trainer to the job: metrics, progress, checkpoints, cancel."""
 
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ class JobCallback(TrainerCallback):
     def __init__(self, ctx: RunContext, phase: str, span: tuple[float, float]) -> None:
         self.ctx, self.phase, self.span = ctx, phase, span
         self.pending: list[dict[str, Any]] = []
+        self.recorded: list[dict[str, Any]] = []  # every point, with its time: the metrics file
         self.last_flush = time.monotonic()
         self.last_tokens, self.last_time = 0, time.monotonic()
         self.cancelled = False
@@ -43,18 +45,18 @@ class JobCallback(TrainerCallback):
         tokens = getattr(state, "num_input_tokens_seen", 0) or 0
         rate = (tokens - self.last_tokens) / (now - self.last_time) if tokens else None
         self.last_tokens, self.last_time = tokens, now
-        self.pending.append(
-            {
-                "phase": self.phase,
-                "step": state.global_step,
-                "epoch": state.epoch,
-                "loss": logs.get("loss"),
-                "learning_rate": logs.get("learning_rate"),
-                "grad_norm": logs.get("grad_norm"),
-                "eval_loss": logs.get("eval_loss"),
-                "tokens_per_second": rate if "loss" in logs else None,
-            }
-        )
+        point = {
+            "phase": self.phase,
+            "step": state.global_step,
+            "epoch": state.epoch,
+            "loss": logs.get("loss"),
+            "learning_rate": logs.get("learning_rate"),
+            "grad_norm": logs.get("grad_norm"),
+            "eval_loss": logs.get("eval_loss"),
+            "tokens_per_second": rate if "loss" in logs else None,
+        }
+        self.pending.append(point)
+        self.recorded.append({"ts": datetime.now(UTC), **point})
         if now - self.last_flush >= METRIC_FLUSH_S:
             self.flush()
 

@@ -15,6 +15,7 @@ from trl import SFTConfig, SFTTrainer
 
 from core.context import RunContext
 from core.errors import JobFailure
+from core.kinds.train import trackers
 from core.kinds.train.spec import TrainSpec
 from core.specs.paths import relative
 from core.training.callbacks import JobCallback
@@ -61,7 +62,7 @@ def arguments(spec: TrainSpec, device: Device, phase: Phase) -> dict[str, Any]:
         "bf16": device.precision == "bf16",
         "fp16": device.precision == "fp16",
         "use_cpu": device.name == "cpu",
-        "report_to": [],
+        "report_to": trackers.chosen(spec.report_to),  # TensorBoard: <output_dir>/runs/<time>
         "disable_tqdm": True,
         "include_num_input_tokens_seen": True,
         "dataloader_num_workers": 0,

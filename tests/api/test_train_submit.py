@@ -47,6 +47,8 @@ def test_train_field_errors_name_the_field(client):
         ({"lora_scope": "vision"}, "lora_scope"),
         ({"from_checkpoint": "job_x"}, "from_checkpoint"),
         ({"batch_size": 0}, "batch_size"),
+        ({"report_to": "comet"}, "report_to"),
+        ({"report_to": ["tensorboard", "none"]}, "report_to"),
     ]:
         answer = client.post("/jobs", json={"kind": "train", **body})
         assert answer.status_code == 422
@@ -125,6 +127,7 @@ ORIGINAL_DEFAULTS = {
     "resume_from_checkpoint": "auto",
     "from_checkpoint": None,
     "merge_adapter": True,
+    "report_to": "none",
 }
 
 
@@ -166,3 +169,11 @@ def test_without_evaluation_the_default_best_model_turns_off(client):
         spec = answer.json()["spec"]
         assert spec["load_best_model_at_end"] is best
         assert TrainSpec.model_validate(spec).resolved() == spec  # the stored spec validates again
+
+
+def test_dry_run_says_whether_the_trackers_are_installed(client):
+    body = {"kind": "train", "report_to": ["tensorboard", "mlflow"]}
+    checks = client.post("/jobs?dry_run=true", json=body).json()["checks"]
+    [check] = [c for c in checks if c["name"] == "report_to"]
+    assert check["status"] == "pass"  # the test extras install both
+    assert check["message"] == "report_to tensorboard, mlflow: installed here"

@@ -25,6 +25,12 @@ def test_both_phases_with_lora_end_to_end(redis_service, sample_workspace):
     metrics = service.http.get(f"/jobs/{job['id']}/metrics").json()["data"]
     losses = [(m["phase"], m["step"]) for m in metrics if m["loss"] is not None]
     assert losses == [("dapt", 2), ("dapt", 4), ("dapt", 6), ("sft", 2), ("sft", 4), ("sft", 6)]
+    # The job's own metrics.csv is the API's, byte for byte: both are the job's rows.
+    assert result["metrics_csv"] == "models/ft/metrics.csv"
+    download = service.http.get(f"/jobs/{job['id']}/metrics.csv")
+    assert download.headers["content-type"].startswith("text/csv")
+    assert (service.workspace / result["metrics_csv"]).read_text() == download.text
+    assert len(download.text.splitlines()) == len(metrics) + 1  # the header, a line per point
     checkpoints = service.http.get(f"/jobs/{job['id']}/checkpoints").json()["data"]
     found = sorted((c["phase"], c["step"]) for c in checkpoints)
     assert found == [("dapt", 3), ("dapt", 6), ("sft", 3), ("sft", 6)]
@@ -65,3 +71,6 @@ def test_cancel_mid_run_saves_a_checkpoint(redis_service, sample_workspace):
     checkpoints = service.http.get(f"/jobs/{job['id']}/checkpoints").json()["data"]
     assert len(checkpoints) == 1 and 0 < checkpoints[0]["step"] < 5000
     assert (service.workspace / checkpoints[0]["path"]).is_dir()
+    # the points up to the cancel are in the job's metrics file, as the API has them
+    download = service.http.get(f"/jobs/{job['id']}/metrics.csv").text
+    assert (service.workspace / "models/ft-dapt/metrics.csv").read_text() == download

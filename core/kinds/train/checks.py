@@ -5,6 +5,7 @@ from pathlib import Path
 from core.config import get_settings
 from core.fence import InputProblem
 from core.kinds.base import Check, outside
+from core.kinds.train import trackers
 from core.kinds.train.spec import TrainSpec
 from core.specs.paths import resolve_input
 
@@ -39,6 +40,24 @@ def problems(spec: TrainSpec, workspace: Path, _produced: set[str]) -> list[Inpu
 
 
 def notes(spec: TrainSpec, workspace: Path, failed: bool, produced: set[str]) -> list[Check]:
+    """Whether the trackers' packages are installed, and the plan."""
+    return tracker_checks(spec) + _plan_notes(spec, workspace, failed, produced)
+
+
+def tracker_checks(spec: TrainSpec) -> list[Check]:
+    """A warning, not a failure, when a tracker's package is missing: the check runs where the
+    dry run does (the API), which need not be where the job runs (a worker), and the job fails
+    at its start on a worker without it."""
+    chosen = trackers.chosen(spec.report_to)
+    if not chosen:
+        return []
+    if problem := trackers.missing(chosen):
+        return [Check(name="report_to", status="warn", message=problem)]
+    message = f"report_to {', '.join(chosen)}: installed here"
+    return [Check(name="report_to", status="pass", message=message)]
+
+
+def _plan_notes(spec: TrainSpec, workspace: Path, failed: bool, produced: set[str]) -> list[Check]:
     """The plan: rows, tokens and optimizer steps per phase, from the tokenizer and datasets."""
     datasets = [Path(folder) for folder in (spec.dapt_dir, spec.sft_dir)]
     if any(d.is_relative_to(made) for d in datasets for made in produced):

@@ -1,5 +1,6 @@
 """Seed step 4: DAPT and/or SFT with LoRA; adapters, checkpoints, the merged export, a report."""
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,11 @@ import trl
 from core.chat_template import DEFAULT_TEMPLATE, has_generation_blocks, load_template
 from core.context import RunContext
 from core.errors import JobCancelled, JobFailure
+from core.kinds.train import trackers
 from core.kinds.train.plan import optimizer_steps
 from core.kinds.train.resume import resume_point, start_point
 from core.kinds.train.spec import EVAL_SHARE, LORA_TARGETS, TrainSpec
+from core.metrics_csv import FILE_NAME, write_csv
 from core.pipeline.build_marker import check_same_build
 from core.prompts import system_prompt
 from core.publish import claim_dir
@@ -180,8 +183,95 @@ def _merge(sft: Phase, model, merged: Path, outputs: _Outputs, ctx: RunContext) 
     outputs.save_merged(model if model is not None else outputs.load(sft.output_dir, None), merged)
 
 
+def _check_trackers(spec: TrainSpec) -> list[str]:
+    """The trackers to report to; a missing package fails the job before any work."""
+    chosen = trackers.chosen(spec.report_to)
+    if problem := trackers.missing(chosen):
+        hint = "Install the tracker's package where the job runs, or set report_to none."
+        raise JobFailure("tracker_missing", problem, hint=hint, param="report_to")
+    return chosen
+
+
+def _write_metrics(spec: TrainSpec, ctx: RunContext, callbacks: list[JobCallback]) -> str | None:
+    """The job's metric points as `metrics.csv` in its tracking folder; with the job database,
+    the same rows as `GET /jobs/{id}/metrics.csv`. A run that trained nothing (every phase
+    already complete) keeps the file of the run that did. Returns its path in the workspace."""
+    path = resolve(ctx.workspace, spec.tracking_dir()) / FILE_NAME
+    if callbacks:
+        write_csv(path, ctx.metric_rows([point for c in callbacks for point in c.recorded]))
+    return relative(ctx.workspace, path) if path.is_file() else None
+
+
+def _trackers_report(
+    chosen: list[str], where: dict[str, str], phases: list[Phase], workspace: Path
+) -> dict[str, Any]:
+    """Where each tracker wrote: TensorBoard in each trained phase's output folder, unless the
+    worker's TENSORBOARD_LOGGING_DIR says where."""
+    places: dict[str, Any] = {
+        name: place if place.startswith("$") else relative(workspace, Path(place))
+        for name, place in where.items()
+    }
+    if "tensorboard" in chosen and "TENSORBOARD_LOGGING_DIR" in os.environ:
+        places["tensorboard"] = "$TENSORBOARD_LOGGING_DIR"
+    elif "tensorboard" in chosen:
+        places["tensorboard"] = [
+            relative(workspace, p.output_dir / trackers.TENSORBOARD_FOLDER)
+            for p in phases
+            if not p.complete
+        ]
+    return places
+
+
+def _train_phases(
+    phases: list[Phase],
+    outputs: _Outputs,
+    adapter: Path | None,
+    assistant_only: bool,
+    report: dict[str, Any],
+    ctx: RunContext,
+) -> tuple[Any, list[JobCallback]]:
+    """Train each phase in turn (keep a complete one), its figures and output into `report`.
+    Returns the last model trained and each phase's callback, with the points it recorded."""
+    spec, device, tokenizer = outputs.spec, outputs.device, outputs.tokenizer
+    model, callbacks = None, []
+    for phase in phases:
+        report["datasets"].update(phase.splits.files)
+        ctx.set_stage(
+            phase.name,
+            f"{phase.name}: {len(phase.splits.train)} training rows"
+            + (f", resuming from {phase.resume_from.name}" if phase.resume_from else ""),
+            carved_validation=phase.splits.carved,
+        )
+        kind = "adapter" if spec.use_lora else "model"  # without LoRA the phase saves it whole
+        report["artifacts"][f"{phase.name}_{kind}"] = relative(ctx.workspace, phase.output_dir)
+        if phase.complete:  # the Trainer would take a step past the end, from the wrong weights
+            report["phases"][phase.name], model = _keep(phase, outputs, ctx), None
+            continue
+        model = outputs.load(adapter if phase.name == "sft" else None, phase.resume_from)
+        callback = JobCallback(ctx, phase.name, phase.span)
+        callbacks.append(callback)
+        if phase.name == "dapt":
+            trainer = dapt_trainer(model, tokenizer, spec, device, phase, callback)
+        else:
+            trainer = sft_trainer(model, tokenizer, spec, device, phase, callback, assistant_only)
+        try:
+            report["phases"][phase.name] = train_phase(trainer, phase, ctx)
+        except torch.OutOfMemoryError as exc:
+            raise JobFailure("out_of_memory", str(exc).split("\n")[0], hint=OOM_HINT) from exc
+        if callback.cancelled:
+            _write_metrics(spec, ctx, callbacks)  # the points up to the cancel
+            raise JobCancelled(
+                f"{phase.name} stopped at step {trainer.state.global_step}; a checkpoint was saved"
+            )
+        outputs.save_phase(
+            _final_weights(trainer, report["phases"][phase.name], outputs), phase.output_dir
+        )
+    return model, callbacks
+
+
 def run(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
     workspace = ctx.workspace
+    chosen = _check_trackers(spec)
     model_path = resolve_input(workspace, spec.model_path)
     device = resolve_device(spec, ctx)
     ctx.set_stage(
@@ -205,37 +295,12 @@ def run(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
     }
     adapter = resolve(workspace, spec.output_of("dapt")) if spec.phase == "both" else None
     outputs = _Outputs(spec, model_path, device, tokenizer, system_prompt(model_path))
-    model = None
-    for phase in phases:
-        report["datasets"].update(phase.splits.files)
-        ctx.set_stage(
-            phase.name,
-            f"{phase.name}: {len(phase.splits.train)} training rows"
-            + (f", resuming from {phase.resume_from.name}" if phase.resume_from else ""),
-            carved_validation=phase.splits.carved,
-        )
-        kind = "adapter" if spec.use_lora else "model"  # without LoRA the phase saves it whole
-        report["artifacts"][f"{phase.name}_{kind}"] = relative(workspace, phase.output_dir)
-        if phase.complete:  # the Trainer would take a step past the end, from the wrong weights
-            report["phases"][phase.name], model = _keep(phase, outputs, ctx), None
-            continue
-        model = outputs.load(adapter if phase.name == "sft" else None, phase.resume_from)
-        callback = JobCallback(ctx, phase.name, phase.span)
-        if phase.name == "dapt":
-            trainer = dapt_trainer(model, tokenizer, spec, device, phase, callback)
-        else:
-            trainer = sft_trainer(model, tokenizer, spec, device, phase, callback, assistant_only)
-        try:
-            report["phases"][phase.name] = train_phase(trainer, phase, ctx)
-        except torch.OutOfMemoryError as exc:
-            raise JobFailure("out_of_memory", str(exc).split("\n")[0], hint=OOM_HINT) from exc
-        if callback.cancelled:
-            raise JobCancelled(
-                f"{phase.name} stopped at step {trainer.state.global_step}; a checkpoint was saved"
-            )
-        outputs.save_phase(
-            _final_weights(trainer, report["phases"][phase.name], outputs), phase.output_dir
-        )
+    tracking = resolve(workspace, spec.tracking_dir())
+    with trackers.environment(chosen, tracking) as where:
+        model, callbacks = _train_phases(phases, outputs, adapter, assistant_only, report, ctx)
+    report["metrics_csv"] = _write_metrics(spec, ctx, callbacks)
+    if chosen:
+        report["trackers"] = _trackers_report(chosen, where, phases, workspace)
     if spec.merge_adapter and spec.use_lora and "sft" in spec.phases:
         merged = resolve(workspace, spec.merged_dir())
         _merge(phases[-1], model, merged, outputs, ctx)

@@ -2,7 +2,13 @@
 
 from typing import Any, Literal, Self
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import (
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from core.kinds.build_datasets.spec import DAPT_FOLDER, SFT_FOLDER, dataset_dir
@@ -13,6 +19,7 @@ DEFAULT_OUTPUT_DIR = "models/fine-tuned"
 DAPT_SUFFIX, MERGED_SUFFIX = "-dapt", "-merged-hf"  # beside output_dir and sft_output_dir
 EVAL_SHARE = 0.05  # of train, carved for evaluation when a dataset has no validation split
 CHECKPOINT_REF = r"^job_[0-9a-f]{8,64}:[0-9]+$"
+Tracker = Literal["tensorboard", "mlflow", "wandb"]  # core/kinds/train/trackers.py
 # Module names of Mistral3ForConditionalGeneration: the vision tower and the projector never match.
 LORA_TARGETS = {
     "language_qkvo": r".*language_model\.layers\.\d+\.self_attn\.(q_proj|k_proj|v_proj|o_proj)",
@@ -109,6 +116,27 @@ class TrainSpec(SpecBase):
     merge_adapter: bool = Field(
         True, description="Also export the merged model to `<sft_output_dir>-merged-hf`."
     )
+    report_to: Literal["none"] | Tracker | list[Tracker] = Field(
+        "none",
+        description="Experiment trackers the trainer also reports to: none, tensorboard, "
+        "mlflow, wandb, or a list of them. TensorBoard event files go to `runs/<phase>` and "
+        "MLflow runs to a local file store `mlruns/` (unless the worker sets "
+        "MLFLOW_TRACKING_URI), both in the last phase's output folder; wandb reads its WANDB_* "
+        "variables (WANDB_MODE=offline). The worker needs the tracker's package "
+        "(`pip install 'c64ft[trackers]'`).",
+    )
+
+    @field_validator("report_to", mode="wrap")
+    @classmethod
+    def _one_report_to_error(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """One error naming the field, not one per branch of its union."""
+        try:
+            return handler(value)
+        except ValidationError:
+            raise ValueError(
+                "must be none, tensorboard, mlflow, wandb, or a list of tensorboard, mlflow "
+                "and wandb"
+            ) from None
 
     @model_validator(mode="after")
     def _fill_output_dirs(self) -> Self:
@@ -165,6 +193,10 @@ class TrainSpec(SpecBase):
         """The output folder of a phase (filled in by validation)."""
         folder = self.dapt_output_dir if phase == "dapt" else self.sft_output_dir
         return folder or self.output_dir
+
+    def tracking_dir(self) -> str:
+        """Where the job's `metrics.csv` and its trackers' files go: the last phase's folder."""
+        return self.output_of(self.phases[-1])
 
     def merged_dir(self) -> str:
         """Where the merged model goes: `<sft_output_dir>-merged-hf`."""
