@@ -1,4 +1,5 @@
-"""The one task, `run_job`, and the bootstep that registers the worker and runs the reaper."""
+"""The one task, `run_job`, and the bootstep that registers the worker, runs the reaper and
+sends the webhooks."""
 
 import logging
 import os
@@ -8,6 +9,7 @@ from celery import bootsteps
 from core.config import get_settings
 from core.jobs import recovery, service
 from core.jobs.db import init_db
+from core.jobs.deliverer import Deliverer
 from core.jobs.execution import execute_job
 from core.jobs.workers import register_worker, touch_worker, unregister_worker
 from worker.celery_app import TASK_NAME, celery_app
@@ -27,10 +29,11 @@ def run_job(self, job_id: str) -> str | None:
 
 
 class Supervisor(bootsteps.StartStopStep):
-    """In the worker's main process: keep this worker's row alive, reap lost jobs, and replace
-    a finished pool process at once.
+    """In the worker's main process: keep this worker's row alive, reap lost jobs, replace
+    a finished pool process at once, and send the webhooks (when C64FT_WEBHOOK_SECRET is set).
 
-    It runs on the worker's own timer, so it goes on while a job runs in a pool process.
+    It runs on the worker's own timer, so it goes on while a job runs in a pool process; the
+    webhooks on a thread of their own, so that a slow receiver holds up neither.
     """
 
     requires = {"celery.worker.components:Pool", "celery.worker.components:Timer"}
@@ -38,6 +41,7 @@ class Supervisor(bootsteps.StartStopStep):
     def __init__(self, worker, **kwargs):
         super().__init__(worker, **kwargs)
         self.timers: list = []
+        self.deliverer: Deliverer | None = None
 
     def start(self, worker):
         settings = get_settings()
@@ -54,10 +58,15 @@ class Supervisor(bootsteps.StartStopStep):
             # its own 5 s timer (celery/celery#9588), and the next job waits that long.
             worker.timer.call_repeatedly(POOL_CHECK_INTERVAL_S, worker.pool.maintain_pool),
         ]
+        if settings.webhook_secret is not None:
+            self.deliverer = Deliverer()
+            self.deliverer.start()
 
     def stop(self, worker):
         for timer in self.timers:
             timer.cancel()
+        if self.deliverer is not None:
+            self.deliverer.stop()
         unregister_worker(worker.hostname)
 
     @staticmethod

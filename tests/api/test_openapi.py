@@ -18,6 +18,7 @@ def paths(client):
         ("get", "/jobs/{job_id}/events", {"200", "401", "404", "422"}),
         ("get", "/jobs/{job_id}/metrics", {"200", "401", "404", "422"}),
         ("get", "/jobs/{job_id}/checkpoints", {"200", "401", "404", "422"}),
+        ("get", "/jobs/{job_id}/webhooks", {"200", "401", "404", "422"}),
         ("get", "/health", {"200", "503"}),
     ],
 )
@@ -37,6 +38,7 @@ def test_the_docs_pages_are_not_operations_of_the_api(paths):
         "/jobs/{job_id}/events",
         "/jobs/{job_id}/metrics",
         "/jobs/{job_id}/checkpoints",
+        "/jobs/{job_id}/webhooks",
         "/health",
     }
 
