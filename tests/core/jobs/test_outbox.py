@@ -12,6 +12,7 @@ from core.jobs import outbox, store
 from core.jobs.db import write_session
 from core.jobs.models import DeliveryStatus, WebhookDelivery, utcnow
 from core.jobs.models import JobStatus as S
+from core.kinds import WorkflowSpec
 from core.kinds.gpu_smoke.spec import GpuSmokeSpec
 from core.webhooks.sending import Outcome
 from core.webhooks.targets import WebhookTarget
@@ -58,6 +59,20 @@ def test_each_status_change_adds_the_deliveries_its_targets_want(hooks):
     assert body["type"] == "job.succeeded" and body["data"]["id"] == job.id
     assert body["data"]["status"] == "succeeded" and body["data"]["result"] == {"ok": True}
     assert "job_metadata" not in body["data"] and body["data"]["metadata"] == {}
+
+
+def test_a_workflow_hears_when_each_of_its_steps_ends(hooks):
+    own = WebhookTarget.model_validate({"url": OWN, "events": ["workflow.step_finished"]})
+    spec = WorkflowSpec.model_validate({"kind": "workflow", "steps": ["gpu_smoke"]})
+    flow = store.create_job(spec=spec.model_copy(update={"webhooks": [own]}))
+    step = store.create_job(spec=spec.step_specs()[0], parent_id=flow.id)
+    store.transition(step.id, S.running)
+    store.transition(step.id, S.failed)
+    [finished] = [d for d, _ in outbox.list_deliveries(flow.id) if d.url == OWN]
+    assert finished.event == "workflow.step_finished"
+    assert finished.payload["data"]["id"] == step.id
+    assert finished.payload["data"]["parent_id"] == flow.id
+    assert finished.payload["data"]["status"] == "failed"
 
 
 def test_a_refused_status_change_sends_nothing(hooks):
