@@ -34,8 +34,16 @@ EVENT_OF_STATUS = {
     S.cancelled: "job.cancelled",
 }
 STEP_FINISHED = "workflow.step_finished"
-# What a job's JSON leaves out: bookkeeping of the service, and the labels under their own name.
-_NOT_PUBLIC = {"job_metadata", "heartbeat_at", "dispatched_at", "cancel_requested_at"}
+# What a job's JSON leaves out (the service's bookkeeping) or shows under another name.
+_NOT_AS_IS = {
+    "job_metadata",
+    "heartbeat_at",
+    "dispatched_at",
+    "cancel_requested_at",
+    "progress_fraction",
+    "progress_step",
+    "progress_total_steps",
+}
 
 
 def save_targets(session: Session, job_id: str, targets: list[WebhookTarget]) -> None:
@@ -56,8 +64,15 @@ def add_status_event(session: Session, job: Job) -> None:
 
 
 def job_data(job: Job) -> dict[str, Any]:
-    """The job as a webhook's `data` tells it (the fields of GET /jobs/{id} that it stores)."""
-    return job.model_dump(mode="json", exclude=_NOT_PUBLIC) | {"metadata": job.job_metadata}
+    """The job as a webhook's `data` tells it: as GET /jobs/{id} does, less what is computed
+    at read time (elapsed and remaining time, queue position)."""
+    progress = {
+        "fraction": job.progress_fraction,
+        "step": job.progress_step,
+        "total_steps": job.progress_total_steps,
+    }
+    data = job.model_dump(mode="json", exclude=_NOT_AS_IS)
+    return data | {"progress": progress, "metadata": job.job_metadata or {}}
 
 
 def _add(session: Session, owner_id: str, event: str, job: Job) -> None:
