@@ -108,6 +108,8 @@ def claim_due(limit: int, lease_s: float) -> list[WebhookDelivery]:
     )
     with read_session() as session:
         candidates = list(session.exec(due))
+    if not candidates:  # the usual case: no write lock taken
+        return []
     claimed = []
     with write_session() as session:
         for delivery in candidates:
