@@ -77,8 +77,8 @@ def job_data(job: Job) -> dict[str, Any]:
 
 def _add(session: Session, owner_id: str, event: str, job: Job) -> None:
     own = session.exec(select(JobWebhook).where(JobWebhook.job_id == owner_id))
-    targets = [(row.url, row.events) for row in own]
-    targets += [(str(t.url), t.events) for t in get_settings().webhook_urls]
+    targets: list[tuple[str, list[str]]] = [(row.url, row.events) for row in own]
+    targets += [(str(t.url), list(t.events)) for t in get_settings().webhook_urls]
     urls = dict.fromkeys(url for url, events in targets if event in events)  # each URL once
     now = utcnow()
     payload = {"type": event, "timestamp": now.isoformat(), "data": job_data(job)}
@@ -117,7 +117,7 @@ def claim_due(limit: int, lease_s: float) -> list[WebhookDelivery]:
             taken = session.exec(
                 update(WebhookDelivery)
                 .where(col(WebhookDelivery.id) == delivery.id)
-                .where(WebhookDelivery.status == DeliveryStatus.pending)
+                .where(col(WebhookDelivery.status) == DeliveryStatus.pending)
                 .where(col(WebhookDelivery.next_attempt_at) <= now)  # nobody took it meanwhile
                 .values(claim=token, next_attempt_at=lease_end)
             )
@@ -152,7 +152,8 @@ def record_attempt(delivery: WebhookDelivery, outcome: Outcome) -> DeliveryStatu
         )
         session.exec(
             update(WebhookDelivery)
-            .where(col(WebhookDelivery.id) == delivery.id, WebhookDelivery.claim == delivery.claim)
+            .where(col(WebhookDelivery.id) == delivery.id)
+            .where(col(WebhookDelivery.claim) == delivery.claim)
             .values(status=status, attempts=number, next_attempt_at=next_at, claim=None)
         )
     return status

@@ -45,7 +45,7 @@ def post(
     try:
         response = client.post(url, content=body, headers=headers)
     except httpx.HTTPError as exc:
-        error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
-        return Outcome(started_at, time.monotonic() - clock, None, error)
+        failure = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+        return Outcome(started_at, time.monotonic() - clock, None, failure)
     error = None if response.is_success else f"HTTP {response.status_code}"
     return Outcome(started_at, time.monotonic() - clock, response.status_code, error)

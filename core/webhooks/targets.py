@@ -13,7 +13,7 @@ EventType = Literal[
     "job.cancelled",
     "workflow.step_finished",
 ]
-EVENT_TYPES: tuple[str, ...] = get_args(EventType)
+EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 MAX_PER_JOB = 4
 
 
