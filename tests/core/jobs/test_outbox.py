@@ -65,6 +65,7 @@ def test_a_workflow_hears_when_each_of_its_steps_ends(hooks):
     own = WebhookTarget.model_validate({"url": OWN, "events": ["workflow.step_finished"]})
     spec = WorkflowSpec.model_validate({"kind": "workflow", "steps": ["gpu_smoke"]})
     flow = store.create_job(spec=spec.model_copy(update={"webhooks": [own]}))
+    store.transition(flow.id, S.running)  # as `workflow.advance` does when it starts a step
     step = store.create_job(spec=spec.step_specs()[0], parent_id=flow.id)
     store.transition(step.id, S.running)
     store.transition(step.id, S.failed)
