@@ -3,13 +3,14 @@ sends the webhooks."""
 
 import logging
 import os
+import subprocess
+import sys
 
 from celery import bootsteps
 
 from core.config import get_settings
 from core.jobs import recovery, service
 from core.jobs.db import init_db
-from core.jobs.deliverer import Deliverer
 from core.jobs.execution import execute_job
 from core.jobs.workers import register_worker, touch_worker, unregister_worker
 from worker.celery_app import TASK_NAME, celery_app
@@ -33,7 +34,7 @@ class Supervisor(bootsteps.StartStopStep):
     a finished pool process at once, and send the webhooks (when C64FT_WEBHOOK_SECRET is set).
 
     It runs on the worker's own timer, so it goes on while a job runs in a pool process; the
-    webhooks on a thread of their own, so that a slow receiver holds up neither.
+    webhooks go out from a process of their own (`core.jobs.deliverer` says why).
     """
 
     requires = {"celery.worker.components:Pool", "celery.worker.components:Timer"}
@@ -41,7 +42,7 @@ class Supervisor(bootsteps.StartStopStep):
     def __init__(self, worker, **kwargs):
         super().__init__(worker, **kwargs)
         self.timers: list = []
-        self.deliverer: Deliverer | None = None
+        self.deliverer: subprocess.Popen | None = None
 
     def start(self, worker):
         settings = get_settings()
@@ -59,14 +60,15 @@ class Supervisor(bootsteps.StartStopStep):
             worker.timer.call_repeatedly(POOL_CHECK_INTERVAL_S, worker.pool.maintain_pool),
         ]
         if settings.webhook_secret is not None:
-            self.deliverer = Deliverer()
-            self.deliverer.start()
+            argv = [sys.executable, "-m", "core.jobs.deliverer", str(os.getpid())]
+            self.deliverer = subprocess.Popen(argv)
 
     def stop(self, worker):
         for timer in self.timers:
             timer.cancel()
         if self.deliverer is not None:
-            self.deliverer.stop()
+            self.deliverer.terminate()  # a try in flight is claimed again when its lease ends
+            self.deliverer.wait(10)
         unregister_worker(worker.hostname)
 
     @staticmethod
