@@ -7,11 +7,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from core.jobs.models import (
+    DeliveryStatus,
     Job,
     JobCheckpoint,
     JobEvent,
     JobMetric,
     JobStatus,
+    WebhookAttempt,
+    WebhookDelivery,
     Worker,
     utcnow,
 )
@@ -221,3 +224,35 @@ class Health(BaseModel):
 
 class ErrorPublic(BaseModel):
     detail: str = Field(description="What was wrong, and what to do about it.")
+
+
+class WebhookAttemptPublic(BaseModel):
+    number: int
+    started_at: datetime
+    duration_s: float
+    status_code: int | None = Field(description="The receiver's answer; null when none came.")
+    error: str | None = Field(description="Why the try failed (`HTTP 500`, a timeout, …).")
+
+
+class WebhookDeliveryPublic(BaseModel):
+    id: str = Field(description="The message id: the `webhook-id` header of every try.")
+    event: str
+    url: str
+    status: DeliveryStatus
+    created_at: datetime
+    next_attempt_at: datetime | None = Field(description="When the next try is due (pending).")
+    payload: dict[str, Any] = Field(description="The body sent: {type, timestamp, data}.")
+    attempts: list[WebhookAttemptPublic]
+
+    @classmethod
+    def from_rows(
+        cls, row: WebhookDelivery, attempts: list[WebhookAttempt]
+    ) -> "WebhookDeliveryPublic":
+        tries = [WebhookAttemptPublic.model_validate(a, from_attributes=True) for a in attempts]
+        return cls(**row.model_dump(exclude={"job_id", "claim", "attempts"}), attempts=tries)
+
+
+class WebhookDeliveriesPublic(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[WebhookDeliveryPublic]
+    has_more: bool = False

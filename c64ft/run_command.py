@@ -29,6 +29,9 @@ def run(
     except ValidationError as exc:
         typer.echo(f"invalid spec:\n{exc}", err=True)
         raise typer.Exit(2) from exc
+    if spec.webhooks:
+        typer.echo("webhooks are sent by the service's workers: `c64ft submit` the job", err=True)
+        raise typer.Exit(2)
     if problems := input_problems(spec):  # what the API would refuse with 422
         for problem in problems:
             typer.echo(f"invalid {problem.param}: {problem.message}", err=True)

@@ -4,8 +4,10 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.webhooks.targets import WebhookTarget
 
 DEFAULT_BASE_MODEL = "models/Ministral-3-8B-Thinking"
 
@@ -57,6 +59,46 @@ class Settings(BaseSettings):
         description="Absolute folders outside the workspace that jobs may read inputs from "
         "(a shared manuals or models disk); read-only: no output may go there.",
     )
+    webhook_secret: SecretStr | None = Field(
+        None,
+        description="Signs every webhook (Standard Webhooks, whsec_<base64 of 24 to 64 random "
+        "bytes>); unset: no webhooks.",
+    )
+    webhook_urls: list[WebhookTarget] = Field(
+        [],
+        description='Targets of every job\'s events: JSON, each a URL or {"url", "events"}.',
+    )
+    webhook_allowed_hosts: list[str] = Field(
+        [], description="Hosts a job's own `webhooks` may name; empty: none may."
+    )
+    webhook_max_attempts: int = Field(10, ge=1, description="Tries of one webhook delivery.")
+    webhook_retry_base_s: float = Field(
+        5.0, gt=0, description="Wait before the 2nd try; it doubles before each next one."
+    )
+    webhook_timeout_s: float = Field(10.0, gt=0, description="Connect and read timeout of a try.")
+    webhook_poll_s: float = Field(1.0, gt=0, description="How often a worker looks for due ones.")
+
+    @field_validator("webhook_urls", mode="before")
+    @classmethod
+    def _url_alone(cls, targets: object) -> object:
+        """A bare URL stands for {"url": URL}: every event."""
+        if isinstance(targets, list):
+            return [{"url": t} if isinstance(t, str) else t for t in targets]
+        return targets
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _standard_secret(cls, secret: SecretStr | None) -> SecretStr | None:
+        if secret is not None:
+            from standardwebhooks.webhooks import Webhook
+
+            try:
+                Webhook(secret.get_secret_value())
+            except Exception as exc:
+                raise ValueError(
+                    "C64FT_WEBHOOK_SECRET must be whsec_ followed by base64 (README, Webhooks)"
+                ) from exc
+        return secret
 
     @model_validator(mode="after")
     def _resolve_and_check(self) -> "Settings":
@@ -72,6 +114,8 @@ class Settings(BaseSettings):
                 "C64FT_HEARTBEAT_TIMEOUT_S must be at least 3x C64FT_HEARTBEAT_INTERVAL_S, "
                 "or healthy jobs would be reaped as lost"
             )
+        if self.webhook_urls and self.webhook_secret is None:
+            raise ValueError("C64FT_WEBHOOK_URLS needs C64FT_WEBHOOK_SECRET to sign with")
         return self
 
     @property
@@ -97,8 +141,10 @@ class Settings(BaseSettings):
         shown = {}
         for name in type(self).model_fields:
             value = getattr(self, name)
-            if name == "api_token":
+            if name in ("api_token", "webhook_secret"):
                 value = "(set)" if value else "(not set)"
+            elif name == "webhook_urls":
+                value = json.dumps([t.model_dump(mode="json") for t in value])
             elif name == "input_roots":
                 value = json.dumps([str(folder) for folder in value])  # as the variable takes it
             elif name == "broker_url" and self.embedded_broker:

@@ -12,14 +12,19 @@ from core.kinds import KINDS
 from core.kinds.base import Check
 from core.kinds.workflow.spec import WorkflowBase
 from core.specs.base import SpecBase
+from core.webhooks.policy import webhook_problems
 
 
 def input_problems(spec: SpecBase) -> list[InputProblem]:
-    """What is wrong with the spec's paths in this workspace (inputs, outputs, policy)."""
+    """What is wrong with the spec's paths in this workspace (inputs, outputs, policy) and with
+    its webhooks (a workflow's steps' too)."""
     settings = get_settings()
     kind = KINDS[spec.kind]
     problems = kind.problems(spec, settings.workspace, set()) if kind.problems else []
+    problems += webhook_problems(spec, settings)
     if isinstance(spec, WorkflowBase):  # its steps' outputs are fenced step by step
+        for step in spec.step_specs():
+            problems += webhook_problems(step, settings, prefix=f"{step.kind}.")
         return problems
     return problems + output_problems(spec, settings.workspace, settings)
 

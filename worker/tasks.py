@@ -1,7 +1,10 @@
-"""The one task, `run_job`, and the bootstep that registers the worker and runs the reaper."""
+"""The one task, `run_job`, and the bootstep that registers the worker, runs the reaper and
+sends the webhooks."""
 
 import logging
 import os
+import subprocess
+import sys
 
 from celery import bootsteps
 
@@ -27,10 +30,11 @@ def run_job(self, job_id: str) -> str | None:
 
 
 class Supervisor(bootsteps.StartStopStep):
-    """In the worker's main process: keep this worker's row alive, reap lost jobs, and replace
-    a finished pool process at once.
+    """In the worker's main process: keep this worker's row alive, reap lost jobs, replace
+    a finished pool process at once, and send the webhooks (when C64FT_WEBHOOK_SECRET is set).
 
-    It runs on the worker's own timer, so it goes on while a job runs in a pool process.
+    It runs on the worker's own timer, so it goes on while a job runs in a pool process; the
+    webhooks go out from a process of their own (`core.jobs.deliverer` says why).
     """
 
     requires = {"celery.worker.components:Pool", "celery.worker.components:Timer"}
@@ -38,6 +42,7 @@ class Supervisor(bootsteps.StartStopStep):
     def __init__(self, worker, **kwargs):
         super().__init__(worker, **kwargs)
         self.timers: list = []
+        self.deliverer: subprocess.Popen | None = None
 
     def start(self, worker):
         settings = get_settings()
@@ -54,10 +59,16 @@ class Supervisor(bootsteps.StartStopStep):
             # its own 5 s timer (celery/celery#9588), and the next job waits that long.
             worker.timer.call_repeatedly(POOL_CHECK_INTERVAL_S, worker.pool.maintain_pool),
         ]
+        if settings.webhook_secret is not None:
+            argv = [sys.executable, "-m", "core.jobs.deliverer", str(os.getpid())]
+            self.deliverer = subprocess.Popen(argv)
 
     def stop(self, worker):
         for timer in self.timers:
             timer.cancel()
+        if self.deliverer is not None:
+            self.deliverer.terminate()  # a try in flight is claimed again when its lease ends
+            self.deliverer.wait(10)
         unregister_worker(worker.hostname)
 
     @staticmethod

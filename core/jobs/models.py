@@ -1,4 +1,5 @@
-"""Tables of the job store: job, job_event, job_metric, job_checkpoint, worker."""
+"""Tables of the job store: job, job_event, job_metric, job_checkpoint, worker; and the webhook
+outbox: job_webhook, webhook_delivery, webhook_attempt."""
 
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -110,3 +111,49 @@ class Worker(SQLModel, table=True):
     pid: int
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     heartbeat_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class JobWebhook(SQLModel, table=True):
+    """A target of one job's events, from its spec's `webhooks` (kept apart from the spec)."""
+
+    __tablename__ = "job_webhook"
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: str = Field(foreign_key="job.id", index=True)
+    url: str
+    events: list[str] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"
+    delivered = "delivered"
+    failed = "failed"
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event for one URL, added in the transaction of the status change it tells of."""
+
+    __tablename__ = "webhook_delivery"
+    # the deliverers' poll: the pending deliveries that are due
+    __table_args__ = (Index("ix_webhook_delivery_due", "status", "next_attempt_at"),)
+
+    id: str = Field(primary_key=True)  # msg_…: the webhook-id header, the same on every try
+    job_id: str = Field(foreign_key="job.id", index=True)
+    event: str
+    url: str
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    status: DeliveryStatus = DeliveryStatus.pending
+    attempts: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    next_attempt_at: datetime | None = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    claim: str | None = None  # the deliverer sending it now (its lease ends at next_attempt_at)
+
+
+class WebhookAttempt(SQLModel, table=True):
+    __tablename__ = "webhook_attempt"
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: str = Field(foreign_key="webhook_delivery.id", index=True)
+    number: int
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    duration_s: float
+    status_code: int | None = None  # the receiver's answer; None when none came
+    error: str | None = None  # why the try failed, when it did

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from core.config import get_settings
 from core.errors import IllegalTransition, JobNotFound
-from core.jobs import journal
+from core.jobs import journal, outbox
 from core.jobs.db import read_session, write_session
 from core.jobs.models import TERMINAL, Job, JobEvent, JobStatus, UTCDateTime, utcnow
 from core.kinds import KINDS
@@ -36,7 +36,8 @@ def create_job(*, spec: SpecBase, parent_id: str | None = None) -> Job:
 
 
 def add_job(session: Session, *, spec: SpecBase, parent_id: str | None = None) -> Job:
-    """Add a `queued` job row and its first event to `session` (committed with it)."""
+    """Add a `queued` job row, its first event, its webhook targets and their `job.queued`
+    deliveries to `session` (committed with it)."""
     job = Job(
         id=new_job_id(),
         kind=spec.kind,
@@ -50,6 +51,8 @@ def add_job(session: Session, *, spec: SpecBase, parent_id: str | None = None) -
     session.add(job)
     session.flush()  # the job row first: the event references it
     session.add(created)
+    outbox.save_targets(session, job.id, spec.webhooks)
+    outbox.add_status_event(session, job)
     return job
 
 
@@ -149,7 +152,8 @@ def apply_transition(
     only_from: set[JobStatus] | None = None,
     **fields: Any,
 ) -> None:
-    """`transition` on a row already read for update in `session`."""
+    """`transition` on a row already read for update in `session`; the webhook deliveries the
+    change makes are added in the same transaction."""
     allowed = target in ALLOWED.get(job.status, frozenset())
     if not allowed or (only_from is not None and job.status not in only_from):
         raise IllegalTransition(job.id, job.status, target)
@@ -159,6 +163,7 @@ def apply_transition(
     for name, value in fields.items():
         setattr(job, name, value)
     session.add(job)
+    outbox.add_status_event(session, job)
 
 
 def claim(job_id: str, *, worker: str) -> Job:

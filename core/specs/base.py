@@ -1,8 +1,11 @@
-"""What every job spec shares: unknown fields refused, no silent type coercion, caller labels."""
+"""What every job spec shares: unknown fields refused, no silent type coercion, caller labels,
+webhooks."""
 
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from core.webhooks.targets import MAX_PER_JOB, WebhookTarget
 
 MetadataKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 MetadataValue = Annotated[str, StringConstraints(max_length=512)]
@@ -35,6 +38,13 @@ class SpecBase(BaseModel):
         max_length=16,
         description="Your own labels (at most 16 string pairs), returned with the job.",
     )
+    webhooks: list[WebhookTarget] = Field(
+        default_factory=list,
+        max_length=MAX_PER_JOB,
+        description=f"Where to POST this job's status changes, signed (at most {MAX_PER_JOB}; "
+        "each host must be on C64FT_WEBHOOK_ALLOWED_HOSTS). GET /jobs/{id}/webhooks lists "
+        "the deliveries.",
+    )
 
     def inputs(self) -> list[tuple[str, str]]:
         """The workspace paths this job reads: (the spec field that names it, the path)."""
@@ -53,5 +63,6 @@ class SpecBase(BaseModel):
         return value
 
     def resolved(self) -> dict[str, Any]:
-        """The spec with every default filled in, as saved with the job (labels kept apart)."""
-        return self.model_dump(mode="json", exclude={"metadata"})
+        """The spec with every default filled in, as saved with the job (labels and webhooks
+        kept apart: they say who hears of the job, not what it does)."""
+        return self.model_dump(mode="json", exclude={"metadata", "webhooks"})

@@ -90,3 +90,10 @@ def test_a_typo_gets_a_suggestion_and_exit_2():
 def test_an_unknown_kind_gets_a_suggestion():
     done = runner.invoke(app, ["submit", "trian"])
     assert done.exit_code == 2 and "did you mean train?" in done.output
+
+
+def test_run_refuses_webhooks_that_only_the_service_sends():
+    hooks = json.dumps([{"url": "http://hooks.test/"}])
+    shown = runner.invoke(app, ["run", "gpu_smoke", "--allow-cpu", "--webhooks", hooks])
+    assert shown.exit_code == 2
+    assert "webhooks are sent by the service's workers" in shown.output
