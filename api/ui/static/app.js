@@ -13,7 +13,10 @@ function route() {
   current = new AbortController();
   const [path, query = ""] = (location.hash.slice(1) || "/jobs").split("?");
   const params = new URLSearchParams(query);
-  const main = document.getElementById("view");
+  // A view renders into a container of its own: one still loading when the route changed
+  // writes into a detached element, never over the new view.
+  const main = h("div");
+  show(document.getElementById("view"), main);
   const parts = path.split("/").filter(Boolean);
   for (const link of document.querySelectorAll("nav a")) {
     link.classList.toggle("active", link.getAttribute("href") === `#/${parts[0]}`);

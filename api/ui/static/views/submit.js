@@ -52,7 +52,7 @@ export async function submitView(main) {
     h("h1", {}, "Submit a job"),
     h("label", {}, "Example ",
       h("select", { id: "example", onchange: (e) => pick(e.target.value) },
-        examples.map((e) => h("option", { value: e.name }, `${e.value.kind}: ${e.summary}`)))),
+        examples.map((e) => h("option", { value: e.name }, e.summary)))),
     editor,
     h("div", { class: "actions" },
       h("button", { id: "dry-run", onclick: () => send(true) }, "Dry run"),
