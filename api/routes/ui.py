@@ -8,7 +8,7 @@ Policy keeps the page to this service's own scripts, so a job's text cannot run 
 
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -27,9 +27,10 @@ def static_files() -> StaticFiles:
 
 
 @router.get("/")
-def read_root() -> RedirectResponse:
-    """The service's front page is the dashboard."""
-    return RedirectResponse("/ui")
+def read_root(request: Request) -> RedirectResponse:
+    """The service's front page is the dashboard (behind a proxy's root path too; the page
+    itself names its files and the API relative to where it is)."""
+    return RedirectResponse(f"{request.scope.get('root_path', '')}/ui")
 
 
 @router.get("/ui")

@@ -23,10 +23,10 @@ def test_root_redirects_to_the_dashboard(client):
 
 def test_every_file_the_page_loads_is_served_from_this_service(client):
     page = client.get("/ui").text
-    loaded = re.findall(r'(?:src|href)="(/ui/static/[^"]+)"', page)
+    loaded = re.findall(r'(?:src|href)="(ui/static/[^"]+)"', page)  # relative to /ui
     assert len(loaded) >= 6
     for url in loaded:
-        assert client.get(url).status_code == 200, url
+        assert client.get(f"/{url}").status_code == 200, url
     assert not re.search(r'(?:src|href)="(?:https?:)?//', page)  # no CDN
 
 

@@ -114,7 +114,7 @@ def test_a_train_job_page_follows_the_job_live(dashboard, service):
     done = service.wait(job["id"], timeout=240)
     assert done["status"] == "succeeded", (done["error"], service.logs())
     points = _loss_points(service, job["id"])
-    assert points == 12  # two phases, a loss every 2 of 6 steps
+    assert points == 6  # a loss every 2 of 6 steps, in each of two phases
     page.wait_for_selector(f'.chart[data-figure="loss"][data-points="{points}"]', timeout=15_000)
     page.wait_for_selector('[data-fact="status"] .status-succeeded', timeout=15_000)
     events = [e["id"] for e in service.events(job["id"])]

@@ -2,6 +2,8 @@
 // sent as a bearer token, never in the page), JSON answers, and errors with the API's detail.
 
 const TOKEN_KEY = "c64ft-api-token";
+// Where the API is: the page's own path less `/ui`, so that a proxy's path prefix is kept.
+export const BASE = location.pathname.replace(/\/ui\/?$/, "");
 
 export class ApiError extends Error {
   constructor(status, message) {
@@ -49,7 +51,7 @@ export async function request(path, { method = "GET", body, accept = "applicatio
   for (let attempt = 0; ; attempt++) {
     const headers = authHeaders({ Accept: accept });
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    const response = await fetch(path, {
+    const response = await fetch(BASE + path, {
       method,
       headers,
       body: body === undefined ? undefined : body,

@@ -3,7 +3,7 @@
 // send one) and parsed by the vendored eventsource-parser; resumed with Last-Event-ID after a
 // drop. A service without the stream routes (404/405) is polled every 2 s instead.
 import { createParser } from "./vendor/eventsource-parser/index.js";
-import { ApiError, askToken, authHeaders, getJson } from "./api.js";
+import { ApiError, BASE, askToken, authHeaders, getJson } from "./api.js";
 
 const POLL_MS = 2000;
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
@@ -21,7 +21,7 @@ async function stream(path, handlers, cursor, signal) {
     if (cursor.id !== null) headers["Last-Event-ID"] = String(cursor.id);
     let response;
     try {
-      response = await fetch(path, { headers, signal });
+      response = await fetch(BASE + path, { headers, signal });
     } catch {
       await sleep(POLL_MS, signal); // the service restarted, or the page left
       continue;

@@ -1,6 +1,6 @@
 // Health: the database and the broker (GET /health), the live workers with their queues and
 // current job, and each queue's depth (GET /workers; a service without it shows /health only).
-import { ApiError, getJson } from "../api.js";
+import { ApiError, BASE, getJson } from "../api.js";
 import { age, h, jobLink, show, statusBadge } from "../dom.js";
 import { every } from "./every.js";
 
@@ -40,7 +40,7 @@ export async function healthView(main, signal) {
   const errors = h("p", { class: "error" });
   show(main, h("h1", {}, "Health"), errors, box);
   await every(5000, async () => {
-    const health = await fetch("/health").then((r) => r.json()); // 503 still has the body
+    const health = await fetch(`${BASE}/health`).then((r) => r.json()); // 503 still has the body
     const workers = await workersOrNull();
     show(box,
       h("dl", { class: "facts" },
