@@ -1,7 +1,7 @@
 """GET /jobs/{id}/reports: the Markdown reports a finished job wrote (the dataset validation
 report, the reasoning summary), listed and read as text; the dashboard renders them."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path
 from fastapi.responses import PlainTextResponse
@@ -14,7 +14,7 @@ from core.jobs.reports import report_file, report_paths
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 ReportName = Annotated[str, Path(description="A name from GET /jobs/{job_id}/reports.")]
-NO_REPORT = {
+NO_REPORT: dict[int | str, dict[str, Any]] = {
     404: {
         "model": ErrorPublic,
         "description": "No such job, no report of that name, or its file is not in the workspace.",

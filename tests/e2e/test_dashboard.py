@@ -58,9 +58,7 @@ class Dashboard:
         self.page.route("**/*", self._only_the_service)
         self.errors: list[str] = []  # shown when a test fails
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on(
-            "console", lambda m: m.type == "error" and self.errors.append(m.text)
-        )
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
 
     def _only_the_service(self, route) -> None:
         if urlsplit(route.request.url).netloc == urlsplit(self.service.url).netloc:
@@ -119,7 +117,9 @@ def test_a_train_job_page_follows_the_job_live(dashboard, service):
     page.wait_for_selector('[data-fact="status"] .status-succeeded', timeout=15_000)
     events = [e["id"] for e in service.events(job["id"])]
     wait_until(lambda: page.locator(".event").count() == len(events), 15, "every event shown")
-    shown = [int(i) for i in page.locator(".event").evaluate_all("l => l.map(e => e.dataset.event)")]
+    shown = [
+        int(i) for i in page.locator(".event").evaluate_all("l => l.map(e => e.dataset.event)")
+    ]
     assert shown == events and len(events) > first_events
     assert page.evaluate("window.sameDocument") is True  # new events came without a reload
     legend = page.locator('.chart[data-figure="loss"] .u-legend').inner_text()
