@@ -3,8 +3,7 @@ report, the reasoning summary), listed and read as text; the dashboard renders t
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, HTTPException, Path, Response
 
 from api.deps import JobDep
 from api.errors import error_responses
@@ -36,7 +35,7 @@ def list_job_reports(job: JobDep):
 
 @router.get(
     "/{job_id}/reports/{name}",
-    response_class=PlainTextResponse,
+    response_class=Response,  # no JSON: the 200 is text/markdown alone, the errors JSON
     responses={
         200: {"content": {"text/markdown": {"schema": {"type": "string"}}}},
         **NO_REPORT,
@@ -49,4 +48,4 @@ def read_job_report(job: JobDep, name: ReportName):
     if found is None:
         raise HTTPException(404, detail=f"job {job.id} has no report {name!r} on disk")
     text = found.read_text(encoding="utf-8", errors="replace")
-    return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
+    return Response(text, media_type="text/markdown; charset=utf-8")

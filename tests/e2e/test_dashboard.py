@@ -194,6 +194,38 @@ def test_the_jobs_list_filters_by_kind_and_status(dashboard, service):
     assert train["id"] in listed() and "status=cancelled" in page.url and "kind=train" in page.url
 
 
+def test_a_finished_dataset_job_shows_its_report_rendered_and_sanitized(dashboard, service):
+    job = service.submit(
+        {
+            "kind": "build_datasets",
+            "model_path": "models/tiny-ministral3",
+            "output_dir": "data/ui-processed",
+            "interim_dir": "data/ui-interim",
+            "block_size": 256,
+            "stride": 32,
+            "min_chunk_tokens": 64,
+            "min_dapt_chunks": 20,
+            "allow_ocr": False,
+            "excerpt_chars": 300,
+        }
+    )
+    assert service.wait(job["id"], timeout=120)["status"] == "succeeded", service.logs()
+    report = service.workspace / "data/ui-processed/validation_report.md"
+    # A report quotes the manuals: markup in them must stay inert.
+    report.write_text(
+        report.read_text()
+        + '\n<img src="x" onerror="window.pwned = 1"> <script>window.pwned = 2</script>\n'
+    )
+    dashboard.open(f"#/jobs/{job['id']}")
+    page = dashboard.page
+    page.wait_for_selector('[data-report="datasets"] .markdown h1')
+    assert page.evaluate("window.pwned") is None
+    rendered = page.inner_html('[data-report="datasets"] .markdown')
+    assert "<table>" in rendered or "<li>" in rendered  # Markdown, rendered
+    assert "onerror" not in rendered and "<script" not in rendered
+    dashboard.screenshot("dashboard-report.png")
+
+
 def test_the_health_page_shows_the_database_the_broker_and_workers(dashboard, service):
     dashboard.open("#/health")
     page = dashboard.page
