@@ -122,6 +122,8 @@ def test_a_train_job_page_follows_the_job_live(dashboard, service):
     ]
     assert shown == events and len(events) > first_events
     assert page.evaluate("window.sameDocument") is True  # new events came without a reload
+    streams = "/jobs/{job_id}/events/stream" in service.http.get("/openapi.json").json()["paths"]
+    assert page.inner_text("#follow-mode") == ("(live)" if streams else "(polled every 2 s)")
     legend = page.locator('.chart[data-figure="loss"] .u-legend').inner_text()
     assert "dapt" in legend and "sft" in legend  # one line per phase
     page.wait_for_selector("#job-checkpoints table")
