@@ -19,6 +19,7 @@ def paths(client):
         ("get", "/jobs/{job_id}/metrics", {"200", "401", "404", "422"}),
         ("get", "/jobs/{job_id}/checkpoints", {"200", "401", "404", "422"}),
         ("get", "/health", {"200", "503"}),
+        ("get", "/jobs/{job_id}/reports", {"200", "401", "404", "422"}),
     ],
 )
 def test_each_route_declares_the_answers_it_gives(paths, method, path, codes):
@@ -37,8 +38,19 @@ def test_the_docs_pages_are_not_operations_of_the_api(paths):
         "/jobs/{job_id}/events",
         "/jobs/{job_id}/metrics",
         "/jobs/{job_id}/checkpoints",
+        "/jobs/{job_id}/reports",
+        "/jobs/{job_id}/reports/{name}",
         "/health",
-    }
+    }  # nor the dashboard's (/, /ui)
+
+
+def test_a_report_is_documented_as_markdown_and_its_errors_as_json(paths):
+    responses = paths["/jobs/{job_id}/reports/{name}"]["get"]["responses"]
+    assert set(responses) == {"200", "401", "404", "422"}
+    assert set(responses["200"]["content"]) == {"text/markdown"}
+    for code in ("401", "404"):
+        schema = responses[code]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/ErrorPublic"}
 
 
 def test_a_405_allows_every_method_of_the_path(client):
