@@ -11,7 +11,7 @@ from api.body_limit import BodySizeLimit
 from api.content_type import JsonBody
 from api.deps import require_token
 from api.errors import error_responses, http_error, validation_error
-from api.routes import docs, health, jobs, metrics_csv, monitoring, webhooks
+from api.routes import docs, health, jobs, metrics_csv, monitoring, reports, ui, webhooks
 from core.config import get_settings
 from core.errors import JobNotFound
 from core.jobs.db import init_db
@@ -40,6 +40,9 @@ def create_app() -> FastAPI:
     app.include_router(docs.router, dependencies=token)
     app.include_router(monitoring.router, dependencies=token, responses=error_responses(401))
     app.include_router(health.router)
+    app.include_router(reports.router, dependencies=token, responses=error_responses(401))
+    app.include_router(ui.router)
+    app.mount(ui.STATIC_URL, ui.static_files(), name="ui-static")
     app.mount(docs.ASSETS_URL, docs.assets(), name="docs-assets")
     app.add_middleware(JsonBody)  # a body sent without 'Content-Type: application/json'
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)

@@ -215,6 +215,18 @@ class WorkersPublic(BaseModel):
     )
 
 
+class ReportPublic(BaseModel):
+    name: str = Field(description="`datasets` (validation_report.md), `reasoning` (summary.md).")
+    path: str = Field(description="Where the file is, relative to the workspace.")
+    on_disk: bool = Field(description="Whether the file is still there to read.")
+
+
+class ReportsPublic(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ReportPublic]
+    has_more: bool = False
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     database: str

@@ -23,6 +23,7 @@ def paths(client):
         ("get", "/health", {"200", "503"}),
         ("get", "/workers", {"200", "401"}),
         ("get", "/metrics", {"200", "401"}),
+        ("get", "/jobs/{job_id}/reports", {"200", "401", "404", "422"}),
     ],
 )
 def test_each_route_declares_the_answers_it_gives(paths, method, path, codes):
@@ -46,7 +47,18 @@ def test_the_docs_pages_are_not_operations_of_the_api(paths):
         "/health",
         "/workers",
         "/metrics",
-    }
+        "/jobs/{job_id}/reports",
+        "/jobs/{job_id}/reports/{name}",
+    }  # nor the dashboard's (/, /ui)
+
+
+def test_a_report_is_documented_as_markdown_and_its_errors_as_json(paths):
+    responses = paths["/jobs/{job_id}/reports/{name}"]["get"]["responses"]
+    assert set(responses) == {"200", "401", "404", "422"}
+    assert set(responses["200"]["content"]) == {"text/markdown"}
+    for code in ("401", "404"):
+        schema = responses[code]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/ErrorPublic"}
 
 
 def test_metrics_is_documented_as_text(paths):
