@@ -5,7 +5,7 @@ and exit code 2, never a traceback."""
 import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -158,14 +158,15 @@ def follow_job(http: httpx.Client, job_id: str, lines: ProgressLines) -> dict:
     loss: float | None = None
     for event in with_ticks(api_client.stream(http, f"/jobs/{job_id}/stream"), lines.every_s):
         if event is None:  # a quiet stream: the periodic line reads the job, for a current ETA
-            job = api_client.read_job(http, job_id)
+            with suppress(api_client.ApiError):  # the API restarting: the stream reconnects
+                job = api_client.read_job(http, job_id)
         elif event.event == "metric":
             point = event.json()
             loss = point["loss"] if point["loss"] is not None else loss
         else:  # progress, or the end
             job = event.json()
         if job:
-            lines.update(job, lambda: loss)
+            lines.update(job, lambda: loss)  # noqa: B023 (called at once, in this loop)
     return job  # the stream's last event is `end`: the job at its final status
 
 

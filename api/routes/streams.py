@@ -8,6 +8,7 @@ with `Last-Event-ID` (or `?after=`) gets the rows after that id: none missed, no
 """
 
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Annotated, Any
 
 import anyio
@@ -34,7 +35,7 @@ LastEventId = Annotated[
 def _stream_doc(events: str) -> dict[int | str, dict[str, Any]]:
     """OpenAPI of a stream route: its 200 is `text/event-stream`, not JSON."""
     stream = {"content": {"text/event-stream": {"schema": {"type": "string"}}}}
-    return {200: {"description": events, **stream}, **error_responses(404, 422)}
+    return {200: {"description": events, **stream}, **error_responses(404)}
 
 
 @router.get(
@@ -82,7 +83,9 @@ async def _job_events(job_id: str, after: int) -> AsyncIterator[ServerSentEvent]
     poll_s = get_settings().stream_poll_s
     while True:
         job = await run_db(store.get_job, job_id)  # before the page: see the module docstring
-        events, has_more = await run_db(journal.list_events, job_id, after=after, limit=PAGE)
+        events, has_more = await run_db(
+            partial(journal.list_events, job_id, after=after, limit=PAGE)
+        )
         for event in events:
             data = EventPublic.from_row(event).model_dump_json()
             yield ServerSentEvent(data, event="job_event", id=str(event.id))
@@ -104,7 +107,9 @@ async def _job_progress(job_id: str, after: int) -> AsyncIterator[ServerSentEven
             shown = state
             data = JobPublic.from_job(job, queue_position=position).model_dump_json()
             yield ServerSentEvent(data, event="progress")
-        points, has_more = await run_db(journal.list_metrics, job_id, after=after, limit=PAGE)
+        points, has_more = await run_db(
+            partial(journal.list_metrics, job_id, after=after, limit=PAGE)
+        )
         for point in points:
             data = MetricPublic.from_row(point).model_dump_json()
             yield ServerSentEvent(data, event="metric", id=str(point.id))
@@ -119,4 +124,3 @@ async def _job_progress(job_id: str, after: int) -> AsyncIterator[ServerSentEven
 
 def _end(job: Job) -> ServerSentEvent:
     return ServerSentEvent(JobPublic.from_job(job).model_dump_json(), event="end")
-
