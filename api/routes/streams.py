@@ -27,50 +27,59 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
 PAGE = 500  # rows read at a time: a late reader of a long job catches up in few reads
 After = Annotated[int, Query(ge=0, le=MAX_ID, description="Only rows with a larger id.")]
 LastEventId = Annotated[
-    int | None,
-    Header(ge=0, le=MAX_ID, description="The last id received: resume after it (EventSource)."),
+    int, Header(ge=0, le=MAX_ID, description="The last id received (EventSource sends it).")
 ]
 
 
-def _stream_doc(events: str) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI of a stream route: its 200 is `text/event-stream`, not JSON."""
-    stream = {"content": {"text/event-stream": {"schema": {"type": "string"}}}}
-    return {200: {"description": events, **stream}, **error_responses(404)}
+def _stream_doc(events: list[str], what: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI of a stream route: its 200 is `text/event-stream`, each event as described."""
+    event = {
+        "type": "object",
+        "required": ["event", "data"],
+        "properties": {
+            "event": {"type": "string", "enum": events},
+            "id": {"type": "string", "description": "The row's id, for Last-Event-ID."},
+            "data": {"type": "string", "contentMediaType": "application/json"},
+        },
+    }
+    stream = {"content": {"text/event-stream": {"schema": event}}}
+    return {200: {"description": what, **stream}, **error_responses(404)}
 
 
 @router.get(
     "/{job_id}/events/stream",
     response_class=EventSourceResponse,
     responses=_stream_doc(
+        ["job_event", "end"],
         "`event: job_event` (id: the event's id; data: one item of GET /jobs/{id}/events), "
-        "then `event: end` (data: the job) once the job finished and every event was sent."
+        "then `event: end` (data: the job) once the job finished and every event was sent.",
     ),
 )
 async def stream_job_events(
-    job_id: JobId, after: After = 0, last_event_id: LastEventId = None
+    job_id: JobId, after: After = 0, last_event_id: LastEventId = 0
 ) -> EventSourceResponse:
     """The job's event log as server-sent events, live, until the job ends."""
     await run_db(store.get_job, job_id)  # JobNotFound answers 404 before the stream starts
-    start = last_event_id if last_event_id is not None else after
-    return _response(_job_events(job_id, start))
+    # a reconnecting EventSource keeps the URL (its `after`) and adds the last id it got
+    return _response(_job_events(job_id, max(after, last_event_id)))
 
 
 @router.get(
     "/{job_id}/stream",
     response_class=EventSourceResponse,
     responses=_stream_doc(
+        ["progress", "metric", "end"],
         "`event: progress` (data: the job) at once and whenever its status, stage or progress "
         "change; `event: metric` (id: the point's id; data: one item of GET /jobs/{id}/metrics); "
-        "`event: end` (data: the job) at its final status, after every point."
+        "`event: end` (data: the job) at its final status, after every point.",
     ),
 )
 async def stream_job_progress(
-    job_id: JobId, after: After = 0, last_event_id: LastEventId = None
+    job_id: JobId, after: After = 0, last_event_id: LastEventId = 0
 ) -> EventSourceResponse:
     """The job's metric points and progress as server-sent events, live, until the job ends."""
     await run_db(store.get_job, job_id)
-    start = last_event_id if last_event_id is not None else after
-    return _response(_job_progress(job_id, start))
+    return _response(_job_progress(job_id, max(after, last_event_id)))
 
 
 def _response(events: AsyncIterator[ServerSentEvent]) -> EventSourceResponse:
