@@ -133,6 +133,8 @@ def stream(client: httpx.Client, path: str) -> Iterator[ServerSentEvent]:
                 connected, dropped_at = True, None
                 for event in source.iter_sse():
                     last_id = event.id or last_id
+                    if not event.data:  # a keep-alive comment, which httpx-sse hands on once
+                        continue  # an id was seen (a browser dispatches no empty event)
                     yield event
                     if event.event == "end":
                         return

@@ -27,6 +27,7 @@ def echo_service(tmp_path, redis_client, redis_url):
         "C64FT_EXTRA_KINDS": '["tests.kinds.echo"]',
         "PYTHONPATH": str(ROOT),
         "C64FT_API_TOKEN": TOKEN,
+        "C64FT_STREAM_PING_S": "0.2",  # keep-alive comments within every stream here
     }
     service.http.headers["Authorization"] = f"Bearer {TOKEN}"
     service.start_api()
@@ -42,6 +43,8 @@ def read(service: Service, path: str, headers: dict | None = None, count: int | 
     with connect_sse(service.http, "GET", path, headers=headers or {}) as source:
         assert source.response.status_code == 200, source.response.read()
         for event in source.iter_sse():
+            if not event.data:  # a keep-alive comment (httpx-sse hands it on after an id)
+                continue
             received.append(event)
             if len(received) == count:
                 break  # leaving the block drops the connection mid-stream
@@ -66,7 +69,10 @@ def test_a_resumed_event_stream_misses_none_repeats_none_and_ends(echo_service):
 
 def test_the_progress_stream_delivers_every_metric_point_then_ends(echo_service):
     service = echo_service
-    job = service.submit({"kind": "echo", "times": 30, "pause_s": 0.05})
+    job = service.submit({"kind": "echo", "times": 30, "pause_s": 0.05})  # 1.5 s or more
+    with service.http.stream("GET", f"/jobs/{job['id']}/stream") as response:
+        raw = response.read().decode()
+    assert ": ping" in raw  # sse-starlette's keep-alive comment, every C64FT_STREAM_PING_S
     events = read(service, f"/jobs/{job['id']}/stream")
 
     assert events[0].event == "progress" and events[0].json()["id"] == job["id"]
