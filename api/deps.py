@@ -42,8 +42,7 @@ JobDep = Annotated[Job, Depends(load_job)]
 
 
 async def run_db(function: Callable[..., T], *args: Any) -> T:
-    """Run a store read: on the event loop for SQLite, where a WAL read never waits on a writer
-    and costs less than a hop to the thread pool; in the thread pool for a networked database."""
-    if get_settings().database_url.startswith("sqlite"):
-        return function(*args)
+    """Run a store read in the thread pool, for SQLite too: the driver lets go of the GIL while
+    it reads, so the event loop serves other connections meanwhile. Read on the loop, status
+    reads fell to a third on a busy machine (bench/RESULTS.md, issue 16)."""
     return await run_in_threadpool(function, *args)

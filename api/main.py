@@ -11,7 +11,7 @@ from api.body_limit import BodySizeLimit
 from api.content_type import JsonBody
 from api.deps import require_token
 from api.errors import error_responses, http_error, validation_error
-from api.routes import docs, health, jobs, metrics_csv, monitoring, reports, ui, webhooks
+from api.routes import docs, health, jobs, metrics_csv, monitoring, reports, streams, ui, webhooks
 from core.config import get_settings
 from core.errors import JobNotFound
 from core.jobs.db import init_db
@@ -37,6 +37,7 @@ def create_app() -> FastAPI:
     app.include_router(jobs.router, dependencies=token, responses=error_responses(401))
     app.include_router(metrics_csv.router, dependencies=token, responses=error_responses(401))
     app.include_router(webhooks.router, dependencies=token, responses=error_responses(401))
+    app.include_router(streams.router, dependencies=token, responses=error_responses(401))
     app.include_router(docs.router, dependencies=token)
     app.include_router(monitoring.router, dependencies=token, responses=error_responses(401))
     app.include_router(health.router)

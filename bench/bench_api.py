@@ -1,8 +1,12 @@
 """Benchmark the c64ft API against a textbook FastAPI + SQLModel + SQLite app, with wrk.
 
-Phase 1 (throughput): our API (uvicorn, --workers W) with no Celery worker, one queued job;
-wrk loads GET /jobs/{id} (32 connections) and POST /jobs (16 connections). Then the same
-loads on a textbook app (GET /heroes/{id}, POST /heroes) under one uvicorn process.
+Phase 1 (throughput): our API with no Celery worker, one queued job; wrk loads GET /jobs/{id}
+(32 connections) and POST /jobs (16 connections), then GET /jobs/{id} again while 10 clients
+stream GET /jobs/{id}/events/stream; then, with those streams still open, the bench writes
+events to the job database itself (core.jobs.journal.add_event, the time taken just before)
+and an 11th stream client times each from write to receipt. Then the same two wrk loads on a
+textbook app (GET /heroes/{id}, POST /heroes). Both apps run under uvicorn with the same
+--workers W and no access log.
 Phase 2 (queue latency): a fresh workspace, Redis db and API, plus one real worker; N jobs
 are submitted one at a time and each is polled every 5 ms until it leaves `queued`. Each job
 waits until the worker is idle again (the previous job's pool process replaced), unless
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import shutil
 import signal
@@ -24,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,10 +38,12 @@ from pathlib import Path
 
 import httpx
 import redis
+from httpx_sse import connect_sse
 
 JOB_BODY = '{"kind":"gpu_smoke","allow_cpu":true,"matrix_size":16}'
 HERO_BODY = '{"name":"x"}'
 POLL_S = 0.005
+STREAM_CLIENTS = 10
 TERMINAL = {"succeeded", "failed", "cancelled"}
 
 # The textbook app: the SQLModel-with-FastAPI tutorial, as written there (sync endpoints, a
@@ -196,10 +204,7 @@ def start_api(
         "127.0.0.1",
         "--port",
         str(port),
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
+        *uvicorn_flags(workers),
     ]
     proc = procs.start("api", argv, workspace, c64ft_env(workspace, redis_url))
     base = f"http://127.0.0.1:{port}"
@@ -207,8 +212,13 @@ def start_api(
     return base, proc
 
 
-def start_textbook(procs: Processes, folder: Path) -> tuple[str, subprocess.Popen]:
-    """Write the textbook app, start it under one uvicorn process; (base URL, process)."""
+def uvicorn_flags(workers: int) -> list[str]:
+    """The same for both apps: W processes, no access log (neither writes a line a request)."""
+    return ["--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+
+
+def start_textbook(procs: Processes, folder: Path, workers: int) -> tuple[str, subprocess.Popen]:
+    """Write the textbook app, start it like ours (`uvicorn_flags`); (base URL, process)."""
     (folder / "textbook_app.py").write_text(TEXTBOOK_APP)
     port = free_port()
     argv = [
@@ -222,10 +232,7 @@ def start_textbook(procs: Processes, folder: Path) -> tuple[str, subprocess.Pope
         "127.0.0.1",
         "--port",
         str(port),
-        "--workers",
-        "1",
-        "--log-level",
-        "warning",
+        *uvicorn_flags(workers),
     ]
     env = os.environ | {"HEROES_DB": str(folder / "heroes.db")}
     proc = procs.start("textbook", argv, folder, env)
@@ -299,8 +306,9 @@ def check_status(response: httpx.Response, expected: int) -> httpx.Response:
     return response
 
 
-def load_ours(args, procs: Processes, tmp: Path) -> dict[str, WrkResult]:
-    """Our API, no worker: one queued job read at 32 connections, submissions at 16."""
+def load_ours(args, procs: Processes, tmp: Path) -> tuple[dict[str, WrkResult], list[float]]:
+    """Our API, no worker: one queued job read at 32 connections, submissions at 16, reads
+    again under 10 event streams; then the stream's delay (ms) of events the bench writes."""
     workspace = tmp / "load"
     workspace.mkdir()
     flush_redis(args.redis_url)
@@ -308,22 +316,81 @@ def load_ours(args, procs: Processes, tmp: Path) -> dict[str, WrkResult]:
     try:
         headers = {"Content-Type": "application/json"}
         job = check_status(httpx.post(f"{base}/jobs", content=JOB_BODY, headers=headers), 201)
-        job_url = f"{base}/jobs/{job.json()['id']}"
+        job_id = job.json()["id"]
+        job_url = f"{base}/jobs/{job_id}"
         check_status(httpx.get(job_url), 200)
         print(f"  c64ft ({args.workers} workers): GET /jobs/{{id}} ...", flush=True)
         get = run_wrk(job_url, 32, args.duration, None, tmp)
         print("  c64ft: POST /jobs ...", flush=True)
         post = run_wrk(f"{base}/jobs", 16, args.duration, JOB_BODY, tmp)
+        stream_url = f"{job_url}/events/stream"
+        readers = [StreamReader(stream_url) for _ in range(STREAM_CLIENTS)]
+        print(f"  c64ft: GET /jobs/{{id}} while {STREAM_CLIENTS} clients stream ...", flush=True)
+        streamed = run_wrk(job_url, 32, args.duration, None, tmp)
+        print(f"  c64ft: stream delay of {args.stream_events} events ...", flush=True)
+        delays = stream_delays(workspace, args.redis_url, job_id, stream_url, args.stream_events)
+        if not all(reader.alive() for reader in readers):
+            raise RuntimeError("an event stream of the load ended early")
     finally:
-        procs.stop(api)
+        procs.stop(api)  # which also ends the streams
         flush_redis(args.redis_url)  # the POST load left thousands of messages
-    return {"get": get, "post": post}
+    return {"get": get, "post": post, "streamed": streamed}, delays
+
+
+class StreamReader:
+    """A client of an event stream in a thread of its own, noting when each event arrives (by
+    its message) until the API goes away; it has connected when the constructor returns."""
+
+    def __init__(self, url: str) -> None:
+        self.arrived: dict[str, float] = {}
+        self.connected, self.ended = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self._read, args=(url,), daemon=True)
+        self.thread.start()
+        if not self.connected.wait(30):
+            raise TimeoutError(f"{url} did not answer a stream within 30 s")
+
+    def _read(self, url: str) -> None:
+        try:
+            with httpx.Client(timeout=60) as http, connect_sse(http, "GET", url) as source:
+                check_status(source.response, 200)
+                self.connected.set()
+                for event in source.iter_sse():
+                    if event.event == "job_event":
+                        self.arrived[event.json()["message"]] = time.perf_counter()
+        except httpx.HTTPError:
+            pass  # the API stopped: the end of the bench's streams
+        finally:
+            self.ended.set()
+
+    def alive(self) -> bool:
+        return not self.ended.is_set()
+
+
+def stream_delays(
+    workspace: Path, redis_url: str, job_id: str, stream_url: str, count: int
+) -> list[float]:
+    """Write `count` events to the job's database from this process, 20-80 ms apart (so each
+    lands at a random point of the stream's poll interval), and time each from just before the
+    write until a stream client receives it; milliseconds."""
+    os.environ.update(c64ft_env(workspace, redis_url))
+    from core.config import get_settings  # here: only this phase needs the project's own code
+    from core.jobs.journal import add_event
+
+    get_settings.cache_clear()
+    reader, written = StreamReader(stream_url), {}
+    for n in range(count):
+        message = f"bench {n}"
+        written[message] = time.perf_counter()
+        add_event(job_id, message, stage="bench")
+        time.sleep(random.uniform(0.02, 0.08))
+    wait_until(lambda: written.keys() <= reader.arrived.keys(), 30, "every event to arrive")
+    return [(reader.arrived[message] - sent) * 1e3 for message, sent in written.items()]
 
 
 def load_textbook(args, procs: Processes, tmp: Path) -> dict[str, WrkResult]:
     folder = tmp / "textbook"
     folder.mkdir()
-    base, app = start_textbook(procs, folder)
+    base, app = start_textbook(procs, folder, args.workers)
     try:
         check_status(
             httpx.post(
@@ -331,7 +398,7 @@ def load_textbook(args, procs: Processes, tmp: Path) -> dict[str, WrkResult]:
             ),
             201,
         )
-        print("  textbook (1 worker): GET /heroes/{id} ...", flush=True)
+        print(f"  textbook ({args.workers} workers): GET /heroes/{{id}} ...", flush=True)
         get = run_wrk(f"{base}/heroes/1", 32, args.duration, None, tmp)
         print("  textbook: POST /heroes ...", flush=True)
         post = run_wrk(f"{base}/heroes", 16, args.duration, HERO_BODY, tmp)
@@ -427,14 +494,29 @@ def percentile(values: list[float], p: float) -> float:
 
 def load_rows(ours: dict[str, WrkResult], book: dict[str, WrkResult], workers: int) -> list[str]:
     lines = [f"{'load':<24}{'app':<20}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"]
-    for key, label in (("get", "status reads GET"), ("post", "submissions POST")):
-        for app, res in ((f"c64ft ({workers}w)", ours[key]), ("textbook (1w)", book[key])):
+    for key, label in (
+        ("get", "status reads GET"),
+        ("post", "submissions POST"),
+        ("streamed", f"GET, {STREAM_CLIENTS} streams open"),
+    ):
+        rows = [(f"c64ft ({workers}w)", ours[key])]
+        rows += [(f"textbook ({workers}w)", book[key])] if key in book else []
+        for app, res in rows:
             lines.append(
                 f"{label:<24}{app:<20}{res.rps:>9.0f}{res.latency_ms['50']:>9.2f}"
                 f"{res.latency_ms['99']:>9.2f}{res.errors:>8}"
             )
-        lines.append(f"{'':<24}{'ratio c64ft/textbook':<20}{ours[key].rps / book[key].rps:>8.2f}x")
+        textbook = book.get(key, book["get"])
+        lines.append(f"{'':<24}{'ratio c64ft/textbook':<20}{ours[key].rps / textbook.rps:>8.2f}x")
     return lines
+
+
+def delay_rows(delays: list[float]) -> list[str]:
+    title = f"event write -> stream client (n={len(delays)}, {STREAM_CLIENTS} more streams open)"
+    return [
+        f"{title:<60}{'median ms':>11}{'p95 ms':>9}",
+        f"{'':<60}{statistics.median(delays):>11.1f}{percentile(delays, 95):>9.1f}",
+    ]
 
 
 def latency_rows(lat: Latencies, mode: str) -> list[str]:
@@ -449,7 +531,7 @@ def latency_rows(lat: Latencies, mode: str) -> list[str]:
 
 
 def target_rows(
-    ours: dict[str, WrkResult], book: dict[str, WrkResult], lat: Latencies
+    ours: dict[str, WrkResult], book: dict[str, WrkResult], lat: Latencies, delays: list[float]
 ) -> list[str]:
     og, bg, op, bp = ours["get"], book["get"], ours["post"], book["post"]
     median = statistics.median(lat.client_ms)
@@ -465,6 +547,10 @@ def target_rows(
             f"p99 < 100 ms ({op.latency_ms['99']:.2f} ms)",
         ),
         (median < 250, f"POST -> running: median < 250 ms ({median:.1f} ms)"),
+        (
+            statistics.median(delays) < 250,
+            f"stream delay: median < 250 ms ({statistics.median(delays):.1f} ms)",
+        ),
     ]
     lines = [f"[{'PASS' if ok else 'MISS'}] {text}" for ok, text in targets]
     if og.errors or op.errors:
@@ -472,18 +558,20 @@ def target_rows(
     return lines
 
 
-def print_report(args, ours, book, lat: Latencies) -> None:
+def print_report(args, ours, book, lat: Latencies, delays: list[float]) -> None:
     rule = "-" * 79
     print(
         f"\n{rule}\nc64ft API benchmark: wrk -t2, {args.duration}s per load, "
-        f"{os.cpu_count()} CPUs\n{rule}"
+        f"{os.cpu_count()} CPUs; both apps: uvicorn --workers {args.workers}, no access log\n{rule}"
     )
     print("\n".join(load_rows(ours, book, args.workers)))
+    print(rule)
+    print("\n".join(delay_rows(delays)))
     print(rule)
     mode = "back-to-back" if args.back_to_back else "worker idle"
     print("\n".join(latency_rows(lat, mode)))
     print(rule)
-    print("\n".join(target_rows(ours, book, lat)))
+    print("\n".join(target_rows(ours, book, lat, delays)))
 
 
 # ---------------------------------------------------------------- main
@@ -491,7 +579,10 @@ def print_report(args, ours, book, lat: Latencies) -> None:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of our API")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of each app")
+    parser.add_argument(
+        "--stream-events", type=int, default=200, help="events timed from write to stream client"
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk load")
     parser.add_argument(
         "--redis-url",
@@ -531,7 +622,7 @@ def main() -> int:
     procs = Processes()
     try:
         print("phase 1: throughput (wrk)", flush=True)
-        ours = load_ours(args, procs, tmp)
+        ours, delays = load_ours(args, procs, tmp)
         book = load_textbook(args, procs, tmp)
         print("phase 2: POST -> running over Redis", flush=True)
         lat = queue_latency(args, procs, tmp, deadline)
@@ -542,7 +633,7 @@ def main() -> int:
         procs.stop_all()
         flush_redis(args.redis_url)
         shutil.rmtree(tmp, ignore_errors=True)
-    print_report(args, ours, book, lat)
+    print_report(args, ours, book, lat, delays)
     return 0
 
 

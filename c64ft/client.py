@@ -6,10 +6,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
+from httpx_sse import ServerSentEvent, connect_sse
 
 from core.config import get_settings
 
 TERMINAL = {"succeeded", "failed", "cancelled"}
+RECONNECT_S = 60.0  # how long a dropped stream is retried before the command gives up
 
 
 class ApiError(Exception):
@@ -27,11 +29,15 @@ def _call(client: httpx.Client, method: str, path: str, **kwargs: Any) -> dict[s
     try:
         response = client.request(method, path, **kwargs)
     except httpx.TransportError as exc:  # refused, timed out, a bad host name, …
-        raise ApiError(
-            f"could not reach the c64ft API at {client.base_url} ({type(exc).__name__}: {exc}).\n"
-            "Start the service with `c64ft up` (or point --api at a running one)."
-        ) from exc
+        raise _unreachable(client, exc) from exc
     return _checked(response)
+
+
+def _unreachable(client: httpx.Client, exc: httpx.TransportError) -> ApiError:
+    return ApiError(
+        f"could not reach the c64ft API at {client.base_url} ({type(exc).__name__}: {exc}).\n"
+        "Start the service with `c64ft up` (or point --api at a running one)."
+    )
 
 
 def _checked(response: httpx.Response) -> dict[str, Any]:
@@ -112,20 +118,39 @@ def _to_stderr(event: dict) -> None:
     print(event_line(event), file=sys.stderr)
 
 
-def wait(
-    client: httpx.Client,
-    job_id: str,
-    *,
-    poll_s: float = 1.0,
-    show: Callable[[dict], None] = _to_stderr,
-) -> dict:
-    """Follow a job until it finishes, showing its events as they come; returns the job."""
-    after = 0
+def stream(client: httpx.Client, path: str) -> Iterator[ServerSentEvent]:
+    """The server-sent events of `path` up to and including `event: end`. A dropped connection
+    is reopened with `Last-Event-ID` (for up to RECONNECT_S), so no event is missed or repeated;
+    the server's keep-alive comments arrive well within the client's read timeout."""
+    last_id, connected, dropped_at = "", False, None
     while True:
-        job = read_job(client, job_id)
-        for event in new_events(client, job_id, after):
-            after = event["id"]
-            show(event)
-        if job["status"] in TERMINAL:  # its events are all written before it ends
-            return job
-        time.sleep(poll_s)
+        headers = {"Last-Event-ID": last_id} if last_id else {}
+        try:
+            with connect_sse(client, "GET", path, headers=headers) as source:
+                if not source.response.is_success:
+                    source.response.read()
+                    _checked(source.response)
+                connected, dropped_at = True, None
+                for event in source.iter_sse():
+                    last_id = event.id or last_id
+                    if not event.data:  # a keep-alive comment, which httpx-sse hands on once
+                        continue  # an id was seen (a browser dispatches no empty event)
+                    yield event
+                    if event.event == "end":
+                        return
+        except httpx.TransportError as exc:
+            if not connected:
+                raise _unreachable(client, exc) from exc
+        # dropped, or closed before the end (the service restarting): open it again
+        dropped_at = dropped_at or time.monotonic()
+        if time.monotonic() - dropped_at > RECONNECT_S:
+            raise ApiError(f"the stream {path} dropped and {client.base_url} did not come back")
+        time.sleep(0.5)
+
+
+def wait(client: httpx.Client, job_id: str, *, show: Callable[[dict], None] = _to_stderr) -> dict:
+    """Follow a job's event stream until it finishes, showing each event; returns the job."""
+    for event in stream(client, f"/jobs/{job_id}/events/stream"):
+        if event.event == "job_event":
+            show(event.json())
+    return event.json()  # a stream's last event is `end`, the job at its final status

@@ -4,9 +4,8 @@ and exit code 2, never a traceback."""
 
 import json
 import sys
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -15,7 +14,7 @@ import typer
 
 from c64ft import client as api_client
 from c64ft.kind_args import kind_fields
-from c64ft.progress import ProgressLines, duration
+from c64ft.progress import ProgressLines, duration, with_ticks
 
 ApiUrl = Annotated[str, typer.Option(help="Base URL of the c64ft API.")]
 DEFAULT_API = "http://127.0.0.1:8000"
@@ -153,15 +152,22 @@ def watch(
     raise typer.Exit(0 if job["status"] == "succeeded" else 1)
 
 
-def follow_job(http: httpx.Client, job_id: str, lines: ProgressLines, poll_s: float = 1.0) -> dict:
-    """Progress lines until the job ends; returns the job."""
-    loss = api_client.LatestLoss(http, job_id)
-    while True:
-        job = api_client.read_job(http, job_id)
-        lines.update(job, loss)
-        if job["status"] in api_client.TERMINAL:
-            return job
-        time.sleep(poll_s)
+def follow_job(http: httpx.Client, job_id: str, lines: ProgressLines) -> dict:
+    """Progress lines from the job's progress stream until it ends; returns the job."""
+    job: dict = {}
+    loss: float | None = None
+    for event in with_ticks(api_client.stream(http, f"/jobs/{job_id}/stream"), lines.every_s):
+        if event is None:  # a quiet stream: the periodic line reads the job, for a current ETA
+            with suppress(api_client.ApiError):  # the API restarting: the stream reconnects
+                job = api_client.read_job(http, job_id)
+        elif event.event == "metric":
+            point = event.json()
+            loss = point["loss"] if point["loss"] is not None else loss
+        else:  # progress, or the end
+            job = event.json()
+        if job:
+            lines.update(job, lambda: loss)  # noqa: B023 (called at once, in this loop)
+    return job  # the stream's last event is `end`: the job at its final status
 
 
 def checkpoints(job_id: str, api: ApiUrl = DEFAULT_API) -> None:

@@ -2,9 +2,14 @@
 stage changes, and one at least every `every_s` seconds while it runs, so that a log file (no
 terminal, no progress bar) never goes quiet for long."""
 
+import queue
+import threading
 import time
-from collections.abc import Callable
-from typing import IO, Any
+from collections.abc import Callable, Iterator
+from typing import IO, Any, TypeVar
+
+T = TypeVar("T")
+_DONE = object()
 
 
 def duration(seconds: float | None) -> str:
@@ -55,3 +60,31 @@ class ProgressLines:
         if changed or now - when >= self.every_s:
             print(progress_line(job, loss()), file=self.out, flush=True)
             self.last[job["id"]] = (state, now)
+
+
+def with_ticks(items: Iterator[T], every_s: float) -> Iterator[T | None]:
+    """The items of `items` (read by a thread) as they come, and None whenever `every_s` passes
+    without one: a quiet stream still lets the caller print its periodic line."""
+    arrived: queue.Queue = queue.Queue()
+
+    def read() -> None:
+        try:
+            for item in items:
+                arrived.put((item, None))
+        except BaseException as exc:  # handed to the caller's thread, raised there
+            arrived.put((_DONE, exc))
+            return
+        arrived.put((_DONE, None))
+
+    threading.Thread(target=read, daemon=True).start()
+    while True:
+        try:
+            item, error = arrived.get(timeout=every_s)
+        except queue.Empty:
+            yield None
+            continue
+        if error is not None:
+            raise error
+        if item is _DONE:
+            return
+        yield item

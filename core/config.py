@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         60.0, ge=0, description="After this, a job that ignores its cancel flag is interrupted."
     )
     max_body_bytes: int = Field(1_048_576, gt=0, description="Largest accepted request body.")
+    stream_poll_s: float = Field(
+        0.1, gt=0, description="How often an event stream reads the job database for new rows."
+    )
+    stream_ping_s: float = Field(
+        15.0, gt=0, description="Seconds between an event stream's keep-alive comments."
+    )
     llama_cpp_dir: Path | None = Field(
         None,
         description="llama.cpp's converter scripts (a llama.cpp checkout, or the folder "

@@ -20,6 +20,8 @@ def paths(client):
         ("get", "/jobs/{job_id}/checkpoints", {"200", "401", "404", "422"}),
         ("get", "/jobs/{job_id}/metrics.csv", {"200", "401", "404", "422"}),
         ("get", "/jobs/{job_id}/webhooks", {"200", "401", "404", "422"}),
+        ("get", "/jobs/{job_id}/events/stream", {"200", "401", "404", "422"}),
+        ("get", "/jobs/{job_id}/stream", {"200", "401", "404", "422"}),
         ("get", "/health", {"200", "503"}),
         ("get", "/workers", {"200", "401"}),
         ("get", "/metrics", {"200", "401"}),
@@ -44,6 +46,8 @@ def test_the_docs_pages_are_not_operations_of_the_api(paths):
         "/jobs/{job_id}/checkpoints",
         "/jobs/{job_id}/metrics.csv",
         "/jobs/{job_id}/webhooks",
+        "/jobs/{job_id}/events/stream",
+        "/jobs/{job_id}/stream",
         "/health",
         "/workers",
         "/metrics",
@@ -98,3 +102,16 @@ def test_the_docs_pages_load_their_assets_from_the_service(client):
         for url in urls:
             asset = client.get(url)
             assert asset.status_code == 200 and len(asset.content) > 1000, url
+
+
+@pytest.mark.parametrize(
+    ("path", "events"),
+    [
+        ("/jobs/{job_id}/events/stream", ["job_event", "end"]),
+        ("/jobs/{job_id}/stream", ["progress", "metric", "end"]),
+    ],
+)
+def test_a_stream_answers_server_sent_events_of_the_names_it_declares(paths, path, events):
+    content = paths[path]["get"]["responses"]["200"]["content"]
+    assert list(content) == ["text/event-stream"]
+    assert content["text/event-stream"]["schema"]["properties"]["event"]["enum"] == events
