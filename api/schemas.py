@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+from sqlalchemy import Row
 
 from core.jobs.models import (
     DeliveryStatus,
@@ -58,7 +59,7 @@ class JobPublic(BaseModel):
     parent_id: str | None
 
     @classmethod
-    def from_job(cls, job: Job, *, queue_position: int | None = None) -> "JobPublic":
+    def from_job(cls, job: Job | Row, *, queue_position: int | None = None) -> "JobPublic":
         return cls(
             id=job.id,
             kind=job.kind,
@@ -80,7 +81,7 @@ class JobPublic(BaseModel):
         )
 
 
-def _progress(job: Job) -> Progress:
+def _progress(job: Job | Row) -> Progress:
     elapsed = eta = None
     if job.started_at:
         elapsed = ((job.finished_at or utcnow()) - job.started_at).total_seconds()

@@ -91,10 +91,12 @@ def list_jobs(
 
 
 @router.get("/{job_id}", response_model=JobPublic, responses=error_responses(404))
-async def read_job(job_id: JobId):
+async def read_job(job_id: JobId) -> Response:
     """Read one job: status, stage, progress, result or error."""
     job, position = await run_db(store.get_job_with_position, job_id)
-    return JobPublic.from_job(job, queue_position=position)
+    # Serialized here, once: returned as a model, FastAPI would validate it again first.
+    body = JobPublic.from_job(job, queue_position=position).model_dump_json()
+    return Response(body, media_type="application/json")
 
 
 @router.post("/{job_id}/cancel", response_model=JobPublic, responses=error_responses(404, 409, 415))

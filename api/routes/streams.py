@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Header, Query
+from sqlalchemy import Row
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from api.deps import JobId, run_db
@@ -131,5 +132,5 @@ async def _job_progress(job_id: str, after: int) -> AsyncIterator[ServerSentEven
         await anyio.sleep(poll_s)
 
 
-def _end(job: Job) -> ServerSentEvent:
+def _end(job: Job | Row) -> ServerSentEvent:
     return ServerSentEvent(JobPublic.from_job(job).model_dump_json(), event="end")

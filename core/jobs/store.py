@@ -4,13 +4,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, tuple_, update
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, Row, bindparam, func, or_, tuple_, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, SQLModel, col, select
 
 from core.config import get_settings
 from core.errors import IllegalTransition, JobNotFound
 from core.jobs import journal, outbox
-from core.jobs.db import read_session, write_session
+from core.jobs.db import get_engine, read_session, write_session
 from core.jobs.models import TERMINAL, Job, JobEvent, JobStatus, UTCDateTime, utcnow
 from core.kinds import KINDS
 from core.kinds.workflow import NAME as WORKFLOW
@@ -98,26 +99,35 @@ _JOBS_AHEAD = (
 )
 
 
-def _position(session: Session, job: Job) -> int | None:
+def _position(connection: Connection, job: Job | Row) -> int | None:
     if job.status != S.queued:
         return None
     params = {"queue": job.queue, "created_at": job.created_at, "job_id": job.id}
-    return int(session.exec(_JOBS_AHEAD, params=params).one()) + 1
+    return int(connection.execute(_JOBS_AHEAD, params).scalar_one()) + 1
 
 
 def queue_position(job: Job) -> int | None:
     """1 for the next job its queue will run; None unless the job is queued."""
-    with read_session() as session:
-        return _position(session, job)
+    with get_engine().connect() as connection:
+        return _position(connection, job)
 
 
-def get_job_with_position(job_id: str) -> tuple[Job, int | None]:
-    """A job and its queue position, read in one session (the status poll's whole work)."""
-    with read_session() as session:
-        job = session.get(Job, job_id)
+_JOB_TABLE = SQLModel.metadata.tables["job"]
+_READ_JOB = sa_select(_JOB_TABLE).where(_JOB_TABLE.c.id == bindparam("job_id"))
+
+
+def get_job_with_position(job_id: str) -> tuple[Row, int | None]:
+    """A job's row and its queue position, read on one connection: the status poll's whole work.
+
+    Read with SQLAlchemy Core, not an ORM session: every dashboard and client repeats this
+    read, and the session's identity map and instrumentation cost it three times as much
+    (bench/RESULTS.md, issue 16). The row has the table's columns as attributes.
+    """
+    with get_engine().connect() as connection:
+        job = connection.execute(_READ_JOB, {"job_id": job_id}).first()
         if job is None:
             raise JobNotFound(job_id)
-        return job, _position(session, job)
+        return job, _position(connection, job)
 
 
 def transition(
