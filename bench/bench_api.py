@@ -533,13 +533,22 @@ def latency_rows(lat: Latencies, mode: str) -> list[str]:
 def target_rows(
     ours: dict[str, WrkResult], book: dict[str, WrkResult], lat: Latencies, delays: list[float]
 ) -> list[str]:
-    og, bg, op, bp = ours["get"], book["get"], ours["post"], book["post"]
+    og, bg, op, bp, sg = ours["get"], book["get"], ours["post"], book["post"], ours["streamed"]
     median = statistics.median(lat.client_ms)
     targets = [
         (
-            og.rps >= 1.5 * bg.rps and og.latency_ms["99"] <= bg.latency_ms["50"] and not og.errors,
-            f"status reads: req/s >= 1.5x textbook ({og.rps / bg.rps:.2f}x) and "
-            f"p99 <= textbook p50 ({og.latency_ms['99']:.2f} vs {bg.latency_ms['50']:.2f} ms)",
+            og.rps >= 1.5 * bg.rps and not og.errors,
+            f"status reads: req/s >= 1.5x textbook ({og.rps / bg.rps:.2f}x)",
+        ),
+        (
+            sg.rps >= 1.5 * bg.rps and not sg.errors,
+            f"status reads, {STREAM_CLIENTS} streams open: req/s >= 1.5x textbook "
+            f"({sg.rps / bg.rps:.2f}x)",
+        ),
+        (
+            og.latency_ms["99"] <= bg.latency_ms["50"],
+            f"status reads: p99 <= textbook p50 ({og.latency_ms['99']:.2f} vs "
+            f"{bg.latency_ms['50']:.2f} ms)",
         ),
         (
             op.rps >= bp.rps and op.latency_ms["99"] < 100 and not op.errors,
