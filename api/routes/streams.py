@@ -2,12 +2,13 @@
 
 A stream reads the job database every `C64FT_STREAM_POLL_S` (the worker writes rows there and
 nothing else tells the API), sends the new rows by id, and ends with `event: end` once the job
-is terminal and every row was sent: a job writes its rows before it ends, so a job read as
-terminal before a page that comes back short means nothing is left. A client that reconnects
+is terminal and every row was sent: a job's rows are committed no later than its final status
+(its last event in the same commit, `store.transition(event=...)`), so a job read as terminal
+before a page that comes back short means nothing is left. A client that reconnects
 with `Last-Event-ID` (or `?after=`) gets the rows after that id: none missed, none twice.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Annotated, Any
 
@@ -22,7 +23,7 @@ from api.routes.jobs import MAX_ID
 from api.schemas import EventPublic, JobPublic, MetricPublic
 from core.config import get_settings
 from core.jobs import journal, store
-from core.jobs.models import TERMINAL, Job
+from core.jobs.models import TERMINAL, Job, JobEvent, JobMetric
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 PAGE = 500  # rows read at a time: a late reader of a long job catches up in few reads
@@ -90,40 +91,45 @@ def _response(events: AsyncIterator[ServerSentEvent]) -> EventSourceResponse:
 
 
 async def _job_events(job_id: str, after: int) -> AsyncIterator[ServerSentEvent]:
-    poll_s = get_settings().stream_poll_s
-    while True:
-        job = await run_db(store.get_job, job_id)  # before the page: see the module docstring
-        events, has_more = await run_db(
-            partial(journal.list_events, job_id, after=after, limit=PAGE)
-        )
-        for event in events:
-            data = EventPublic.from_row(event).model_dump_json()
-            yield ServerSentEvent(data, event="job_event", id=str(event.id))
-            after = event.id or after
-        if has_more:
-            continue
-        if job.status in TERMINAL:
-            yield _end(job)
-            return
-        await anyio.sleep(poll_s)
+    def as_event(event: JobEvent) -> ServerSentEvent:
+        data = EventPublic.from_row(event).model_dump_json()
+        return ServerSentEvent(data, event="job_event", id=str(event.id))
+
+    async for message in _tail(job_id, after, journal.list_events, as_event, progress=False):
+        yield message
 
 
 async def _job_progress(job_id: str, after: int) -> AsyncIterator[ServerSentEvent]:
+    def as_event(point: JobMetric) -> ServerSentEvent:
+        data = MetricPublic.from_row(point).model_dump_json()
+        return ServerSentEvent(data, event="metric", id=str(point.id))
+
+    async for message in _tail(job_id, after, journal.list_metrics, as_event, progress=True):
+        yield message
+
+
+async def _tail(
+    job_id: str,
+    after: int,
+    list_rows: Callable[..., tuple[list[Any], bool]],
+    as_event: Callable[[Any], ServerSentEvent],
+    *,
+    progress: bool,
+) -> AsyncIterator[ServerSentEvent]:
+    """Follow one of the job's tables by id until the job ends; with `progress`, also send the
+    job at once and whenever its status, stage, progress or queue position change."""
     poll_s, shown = get_settings().stream_poll_s, None
     while True:
-        job, position = await run_db(store.get_job_with_position, job_id)
+        job, position = await run_db(store.get_job_with_position, job_id)  # before the page
         state = (job.status, job.stage, job.progress_fraction, job.progress_step, position)
-        if state != shown:  # at once on connect, then on each change
+        if progress and state != shown:
             shown = state
             data = JobPublic.from_job(job, queue_position=position).model_dump_json()
             yield ServerSentEvent(data, event="progress")
-        points, has_more = await run_db(
-            partial(journal.list_metrics, job_id, after=after, limit=PAGE)
-        )
-        for point in points:
-            data = MetricPublic.from_row(point).model_dump_json()
-            yield ServerSentEvent(data, event="metric", id=str(point.id))
-            after = point.id or after
+        rows, has_more = await run_db(partial(list_rows, job_id, after=after, limit=PAGE))
+        for row in rows:
+            yield as_event(row)
+            after = row.id or after
         if has_more:
             continue
         if job.status in TERMINAL:

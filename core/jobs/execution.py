@@ -107,9 +107,9 @@ def _parse_spec(kind: str, spec: dict) -> SpecBase:
 
 def _finish(job_id: str, outcome: JobStatus, fields: dict) -> JobStatus:
     try:
-        store.transition(job_id, outcome, **fields)
+        event = {"message": f"job {outcome}", "stage": "finish"}
+        store.transition(job_id, outcome, event=event, **fields)
     except IllegalTransition as exc:  # e.g. the reaper gave the job up while it was finishing
         log.warning("could not record %s for %s: %s", outcome, job_id, exc)
         return store.get_job(job_id).status
-    journal.add_event(job_id, f"job {outcome}", stage="finish")
     return outcome

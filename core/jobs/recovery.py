@@ -64,8 +64,8 @@ def _recover_stale(job: Job, send: Callable[[Job], None], report: ReapReport) ->
     last_seen = f"{job.heartbeat_at:%H:%M:%S} UTC" if job.heartbeat_at else "never"
     lost = f"worker {job.worker} lost (last heartbeat: {last_seen})"
     if job.status == S.cancelling:
-        store.transition(job.id, S.cancelled)
-        journal.add_event(job.id, f"{lost}; it was being cancelled", stage="recovery")
+        event = {"message": f"{lost}; it was being cancelled", "stage": "recovery"}
+        store.transition(job.id, S.cancelled, event=event)
         report.cancelled.append(job.id)
     elif job.attempt >= job.max_attempts:
         error = JobFailure(
@@ -73,8 +73,8 @@ def _recover_stale(job: Job, send: Callable[[Job], None], report: ReapReport) ->
             f"{lost} on attempt {job.attempt} of {job.max_attempts}",
             hint=WORKER_LOST_HINT,
         )
-        store.transition(job.id, S.failed, error=error.as_error(stage=job.stage))
-        journal.add_event(job.id, error.message, level="error", stage="recovery")
+        event = {"message": error.message, "level": "error", "stage": "recovery"}
+        store.transition(job.id, S.failed, event=event, error=error.as_error(stage=job.stage))
         report.failed.append(job.id)
     else:
         store.transition(job.id, S.queued, only_from={S.running}, worker=None, heartbeat_at=None)

@@ -10,7 +10,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from core.config import get_settings
 from core.errors import IllegalTransition, JobNotFound
-from core.jobs import journal, outbox
+from core.jobs import outbox
 from core.jobs.db import get_engine, read_session, write_session
 from core.jobs.models import TERMINAL, Job, JobEvent, JobStatus, UTCDateTime, utcnow
 from core.kinds import KINDS
@@ -131,9 +131,16 @@ def get_job_with_position(job_id: str) -> tuple[Row, int | None]:
 
 
 def transition(
-    job_id: str, target: JobStatus, *, only_from: set[JobStatus] | None = None, **fields: Any
+    job_id: str,
+    target: JobStatus,
+    *,
+    only_from: set[JobStatus] | None = None,
+    event: dict[str, Any] | None = None,
+    **fields: Any,
 ) -> Job:
-    """Move a job to `target` (and set `fields`) if the lifecycle allows it, atomically.
+    """Move a job to `target` (and set `fields`) if the lifecycle allows it, atomically; with
+    `event` (`JobEvent` fields: message, level, stage, data), its event row in the same commit,
+    so a reader that sees the new status also sees the event (the streams end on that).
 
     Raises:
         JobNotFound: no such job.
@@ -143,6 +150,8 @@ def transition(
     with write_session() as session:
         job = lock_job(session, job_id)
         apply_transition(session, job, target, only_from=only_from, **fields)
+        if event is not None:
+            session.add(JobEvent(job_id=job_id, **event))
     return job
 
 
@@ -201,9 +210,8 @@ def request_cancel(job_id: str) -> Job:
     while job.status != S.cancelling:
         target = S.cancelled if job.status == S.queued else S.cancelling
         try:
-            job = transition(job_id, target, cancel_requested_at=utcnow())
-            journal.add_event(job_id, f"cancel requested: job {target}", stage="cancel")
-            return job
+            event = {"message": f"cancel requested: job {target}", "stage": "cancel"}
+            return transition(job_id, target, event=event, cancel_requested_at=utcnow())
         except IllegalTransition:
             job = get_job(job_id)  # it moved under us: decide again on its new status
             if job.status in TERMINAL:
