@@ -63,10 +63,13 @@ class Service:
             cwd=self.workspace,
         )
 
-    def start_api(self, workers: int = 1) -> None:
-        """uvicorn on the service's port; `workers` > 1: that many processes share it."""
+    def start_api(self, workers: int | None = None) -> None:
+        """uvicorn on the service's port; `workers`: that many processes share it (unset:
+        uvicorn's own default, which reads WEB_CONCURRENCY as the API image sets it)."""
         argv = [self.python, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1"]
-        argv += ["--port", str(self.port), "--workers", str(workers)]
+        argv += ["--port", str(self.port)]
+        if workers is not None:
+            argv += ["--workers", str(workers)]
         self.api = self._spawn("api", argv)
         wait_until(self._answers, 30, "the API to answer /health")
 
