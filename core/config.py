@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     stream_ping_s: float = Field(
         15.0, gt=0, description="Seconds between an event stream's keep-alive comments."
     )
+    stream_max_s: float = Field(
+        600.0,
+        gt=0,
+        description="An event stream closes after this long (without `end`); clients reconnect "
+        "with Last-Event-ID. Bounds what one connection holds, as proxies would.",
+    )
     llama_cpp_dir: Path | None = Field(
         None,
         description="llama.cpp's converter scripts (a llama.cpp checkout, or the folder "

@@ -8,6 +8,7 @@ before a page that comes back short means nothing is left. A client that reconne
 with `Last-Event-ID` (or `?after=`) gets the rows after that id: none missed, none twice.
 """
 
+import time
 from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Annotated, Any
@@ -116,10 +117,12 @@ async def _tail(
     *,
     progress: bool,
 ) -> AsyncIterator[ServerSentEvent]:
-    """Follow one of the job's tables by id until the job ends; with `progress`, also send the
-    job at once and whenever its status, stage, progress or queue position change."""
-    poll_s, shown = get_settings().stream_poll_s, None
-    while True:
+    """Follow one of the job's tables by id until the job ends (or `stream_max_s` passed); with
+    `progress`, also send the job at once and whenever its status, stage, progress or queue
+    position change."""
+    settings, shown = get_settings(), None
+    closes_at = time.monotonic() + settings.stream_max_s
+    while time.monotonic() < closes_at:  # then closed without `end`: the client reconnects
         job, position = await run_db(store.get_job_with_position, job_id)  # before the page
         state = (job.status, job.stage, job.progress_fraction, job.progress_step, position)
         if progress and state != shown:
@@ -135,7 +138,7 @@ async def _tail(
         if job.status in TERMINAL:
             yield _end(job)
             return
-        await anyio.sleep(poll_s)
+        await anyio.sleep(settings.stream_poll_s)
 
 
 def _end(job: Job | Row) -> ServerSentEvent:

@@ -24,6 +24,9 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(tmp_path):
     service = Service(tmp_path / "workspace")
     service.workspace.mkdir()
     service.env["C64FT_API_TOKEN"] = TOKEN
+    # Its stateful phase opens the streams of the jobs it submitted, which no worker runs: each
+    # would stay open for good, so they close after a second here (a client reconnects).
+    service.env["C64FT_STREAM_MAX_S"] = "1"
     service.start_api()
     report = tmp_path / "report.json"
     try:

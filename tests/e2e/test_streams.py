@@ -13,6 +13,7 @@ import httpx
 import pytest
 from httpx_sse import ServerSentEvent, connect_sse
 
+from c64ft import client
 from tests.e2e.service import Service
 
 ROOT = Path(__file__).parents[2]
@@ -20,21 +21,47 @@ TOKEN = "stream-token"
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def echo_service(tmp_path, redis_client, redis_url):
+def start_echo_service(tmp_path: Path, redis_url: str, **env: str) -> Service:
     service = Service(tmp_path, redis_url)
     service.env |= {
         "C64FT_EXTRA_KINDS": '["tests.kinds.echo"]',
         "PYTHONPATH": str(ROOT),
         "C64FT_API_TOKEN": TOKEN,
         "C64FT_STREAM_PING_S": "0.2",  # keep-alive comments within every stream here
+        **env,
     }
     service.http.headers["Authorization"] = f"Bearer {TOKEN}"
     service.start_api()
     service.start_worker("cpu")
+    return service
+
+
+@pytest.fixture
+def echo_service(tmp_path, redis_client, redis_url):
+    service = start_echo_service(tmp_path, redis_url)
     yield service
     service.stop()
     print(service.logs())
+
+
+def test_a_stream_past_its_time_closes_and_a_client_resumes_without_loss(
+    tmp_path, redis_client, redis_url
+):
+    service = start_echo_service(tmp_path, redis_url, C64FT_STREAM_MAX_S="0.5")
+    try:
+        job = service.submit({"kind": "echo", "times": 40, "pause_s": 0.05})  # 2 s or more
+        path = f"/jobs/{job['id']}/events/stream"
+        started = time.monotonic()
+        cut = read(service, path)  # until the server closes it
+        assert time.monotonic() - started < 5
+        assert cut and all(e.event == "job_event" for e in cut)  # closed without `end`
+
+        followed = list(client.stream(service.http, path))  # reconnects with Last-Event-ID
+        assert followed[-1].event == "end" and followed[-1].json()["status"] == "succeeded"
+        assert [e.json() for e in followed[:-1]] == service.events(job["id"])
+    finally:
+        service.stop()
+        print(service.logs())
 
 
 def read(service: Service, path: str, headers: dict | None = None, count: int | None = None):
