@@ -91,22 +91,22 @@ def _response(events: AsyncIterator[ServerSentEvent]) -> EventSourceResponse:
     return EventSourceResponse(events, ping=get_settings().stream_ping_s, sep="\n")
 
 
-async def _job_events(job_id: str, after: int) -> AsyncIterator[ServerSentEvent]:
-    def as_event(event: JobEvent) -> ServerSentEvent:
-        data = EventPublic.from_row(event).model_dump_json()
-        return ServerSentEvent(data, event="job_event", id=str(event.id))
-
-    async for message in _tail(job_id, after, journal.list_events, as_event, progress=False):
-        yield message
+def _job_events(job_id: str, after: int) -> AsyncIterator[ServerSentEvent]:
+    return _tail(job_id, after, journal.list_events, _event_message, progress=False)
 
 
-async def _job_progress(job_id: str, after: int) -> AsyncIterator[ServerSentEvent]:
-    def as_event(point: JobMetric) -> ServerSentEvent:
-        data = MetricPublic.from_row(point).model_dump_json()
-        return ServerSentEvent(data, event="metric", id=str(point.id))
+def _job_progress(job_id: str, after: int) -> AsyncIterator[ServerSentEvent]:
+    return _tail(job_id, after, journal.list_metrics, _metric_message, progress=True)
 
-    async for message in _tail(job_id, after, journal.list_metrics, as_event, progress=True):
-        yield message
+
+def _event_message(event: JobEvent) -> ServerSentEvent:
+    data = EventPublic.from_row(event).model_dump_json()
+    return ServerSentEvent(data, event="job_event", id=str(event.id))
+
+
+def _metric_message(point: JobMetric) -> ServerSentEvent:
+    data = MetricPublic.from_row(point).model_dump_json()
+    return ServerSentEvent(data, event="metric", id=str(point.id))
 
 
 async def _tail(
