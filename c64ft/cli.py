@@ -55,7 +55,7 @@ def worker(
     from worker.celery_app import celery_app
 
     names = [q.strip() for q in queues.split(",") if q.strip()]
-    hostname = f"{'-'.join(names)}.{os.getpid()}@%h"
+    hostname = get_settings().worker_name or f"{'-'.join(names)}.{os.getpid()}@%h"
     argv = ["worker", "--queues", ",".join(names), "--loglevel", loglevel, "--hostname", hostname]
     argv += ["--pool", "prefork", "--concurrency", "1", "--without-gossip", "--without-mingle"]
     celery_app.worker_main(argv)

@@ -44,6 +44,15 @@ class Settings(BaseSettings):
     cancel_grace_s: float = Field(
         60.0, ge=0, description="After this, a job that ignores its cancel flag is interrupted."
     )
+    worker_name: str | None = Field(
+        None,
+        description="This worker's name, unique among the workers sharing the job database; "
+        "default <queues>.<pid>@<host>.",
+    )
+    node_name: str | None = Field(
+        None,
+        description="The machine a worker runs on, for the device check; default its hostname.",
+    )
     max_body_bytes: int = Field(1_048_576, gt=0, description="Largest accepted request body.")
     stream_poll_s: float = Field(
         0.1, gt=0, description="How often an event stream reads the job database for new rows."

@@ -48,13 +48,14 @@ def _step_checks(spec: SpecBase, failed: bool, produced: set[str]) -> list[Check
     """What is worth knowing about one job: its kind's notes and who would run it."""
     kind = KINDS[spec.kind]
     checks = kind.notes(spec, get_settings().workspace, failed, produced) if kind.notes else []
-    workers = live_workers(kind.queue)
+    queue = kind.queue_for(spec)
+    workers = live_workers(queue)
     if workers:
-        message = f"{workers} live worker(s) consume queue {kind.queue!r}"
+        message = f"{workers} live worker(s) consume queue {queue!r}"
     else:
         message = (
-            f"no live worker consumes queue {kind.queue!r}: the job would wait until one starts "
-            f"(`c64ft worker --queues {kind.queue}` or `c64ft up`)"
+            f"no live worker consumes queue {queue!r}: the job would wait until one starts "
+            f"(`c64ft worker --queues {queue}` or `c64ft up`)"
         )
     checks.append(Check(name="workers", status="pass" if workers else "warn", message=message))
     return checks

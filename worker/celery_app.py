@@ -4,9 +4,10 @@ from celery import Celery
 from kombu import Exchange, Queue
 
 from core.config import Settings, get_settings
+from core.routing import GPU_QUEUES
 from worker import file_broker
 
-QUEUES = ("gpu", "cpu")
+QUEUES = (*GPU_QUEUES, "cpu")
 TASK_NAME = "c64ft.run_job"
 
 

@@ -55,7 +55,7 @@ def create_job(
         return DryRunPublic(
             ok=all(check["status"] != "fail" for check in checks),
             kind=spec.kind,
-            queue=KINDS[spec.kind].queue,
+            queue=KINDS[spec.kind].queue_for(spec),
             spec=spec.resolved(),
             metadata=spec.metadata,
             checks=checks,

@@ -13,6 +13,7 @@ from typing import Any, Literal, NotRequired, get_args
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from core.fence import InputProblem
+from core.routing import gpu_queue
 from core.specs.base import SpecBase
 from core.specs.paths import input_roots, resolve
 
@@ -51,6 +52,13 @@ class Kind:
     @property
     def name(self) -> str:
         return get_args(self.spec.model_fields["kind"].annotation)[0]
+
+    def queue_for(self, spec: SpecBase) -> str:
+        """The queue of one job: a gpu kind's job that needs N devices (its spec's `gpus`)
+        waits in `gpu.N`, which only workers owning at least N devices consume."""
+        if self.queue != "gpu":
+            return self.queue
+        return gpu_queue(getattr(spec, "gpus", 1))
 
 
 def _roots(spec: SpecBase, param: str) -> list[Path]:
