@@ -9,6 +9,7 @@ from api.prometheus import DURATION_BOUNDS, TRAIN_HELP
 from core.jobs import stats
 from core.jobs.db import init_db, write_session
 from core.jobs.models import Job, JobMetric, JobStatus, Worker, utcnow
+from worker.celery_app import QUEUES
 
 NOW = utcnow()
 TRAIN = "job_train_running"
@@ -125,7 +126,7 @@ def test_live_workers_and_queue_depth(client, store):
     metrics = scrape(client)
     assert samples(metrics["c64ft_workers_live"]) == {(): 2}
     depth = samples(metrics["c64ft_queue_depth"])
-    assert set(depth) == {(("queue", "gpu"),), (("queue", "cpu"),)}
+    assert set(depth) == {(("queue", queue),) for queue in QUEUES}  # gpu, gpu.2 … gpu.8, cpu
     assert all(value >= 0 for value in depth.values())
 
 
@@ -147,5 +148,5 @@ def test_workers_lists_each_live_worker_with_its_current_job(client, store):
         "progress_fraction": None,
     }
     assert cpu["hostname"] == "celery@cpu1" and cpu["current_job"] is None
-    assert set(body["queues"]) == {"gpu", "cpu"}
+    assert set(body["queues"]) == set(QUEUES)
     assert client.get("/health").json()["workers"] == 2  # the same two, counted
