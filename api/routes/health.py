@@ -1,10 +1,11 @@
-"""GET /health: the database and the broker checked for real, live workers counted."""
+"""GET /health: the database and the broker checked for real, live workers counted and listed
+with their devices and current job."""
 
 from fastapi import APIRouter, Response
 
-from api.schemas import Health
+from api.schemas import Health, WorkerDevices
 from core.jobs.db import read_session
-from core.jobs.workers import live_workers
+from core.jobs.workers import live_worker_rows
 from worker.dispatch import ping_broker
 
 router = APIRouter(tags=["health"])
@@ -31,10 +32,14 @@ def _ping_database() -> None:
 def read_health(response: Response):
     """Liveness of the service and what it depends on (no token needed)."""
     database, broker = _probe(_ping_database), _probe(ping_broker)
-    workers = live_workers() if database == "ok" else 0
+    rows = live_worker_rows() if database == "ok" else []
     healthy = database == broker == "ok"
     if not healthy:
         response.status_code = 503
     return Health(
-        status="ok" if healthy else "degraded", database=database, broker=broker, workers=workers
+        status="ok" if healthy else "degraded",
+        database=database,
+        broker=broker,
+        workers=len(rows),
+        worker_devices=[WorkerDevices.from_row(worker, job) for worker, job in rows],
     )
