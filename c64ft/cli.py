@@ -73,7 +73,18 @@ def worker(
         ids = ",".join(devices)
         os.environ.update(CUDA_VISIBLE_DEVICES=ids, HIP_VISIBLE_DEVICES=ids)
         argv += ["--gpus", ids]
-    raise typer.Exit(celery_app.start(argv) or 0)  # a refused start's status, not 0
+    raise typer.Exit(_run_worker(celery_app, argv))
+
+
+def _run_worker(celery_app, argv: list[str]) -> int:
+    """Run the Celery worker; its exit status, which `Celery.start` does not pass on (a start
+    refused for a device another worker owns: worker.tasks.EX_DEVICE_CONFLICT)."""
+    from celery.signals import worker_shutdown
+
+    statuses: list[int] = []
+    worker_shutdown.connect(lambda sender, **_: statuses.append(sender.exitcode), weak=False)
+    celery_app.start(argv)
+    return statuses[-1] if statuses and statuses[-1] else 0
 
 
 def _owned_devices(gpus: str) -> list[str]:
