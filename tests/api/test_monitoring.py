@@ -9,6 +9,7 @@ from api.prometheus import DURATION_BOUNDS, TRAIN_HELP
 from core.jobs import stats
 from core.jobs.db import init_db, write_session
 from core.jobs.models import Job, JobMetric, JobStatus, Worker, utcnow
+from worker.celery_app import QUEUES
 
 NOW = utcnow()
 TRAIN = "job_train_running"
@@ -54,7 +55,8 @@ def store(settings_env, tmp_path):
         session.add_all(job_rows())
         session.flush()
         session.add_all(metric_rows())
-        session.add(Worker(hostname="celery@gpu1", queues="gpu", pid=42))
+        gpu = Worker(hostname="celery@gpu1", queues="gpu", pid=42, node="box", devices="0,1")
+        session.add(gpu)
         session.add(Worker(hostname="celery@cpu1", queues="cpu", pid=7))
         stale = NOW - timedelta(hours=1)
         session.add(Worker(hostname="celery@gone", queues="gpu", pid=9, heartbeat_at=stale))
@@ -125,7 +127,7 @@ def test_live_workers_and_queue_depth(client, store):
     metrics = scrape(client)
     assert samples(metrics["c64ft_workers_live"]) == {(): 2}
     depth = samples(metrics["c64ft_queue_depth"])
-    assert set(depth) == {(("queue", "gpu"),), (("queue", "cpu"),)}
+    assert set(depth) == {(("queue", queue),) for queue in QUEUES}  # gpu … gpu.8, cpu
     assert all(value >= 0 for value in depth.values())
 
 
@@ -146,6 +148,12 @@ def test_workers_lists_each_live_worker_with_its_current_job(client, store):
         "stage": None,
         "progress_fraction": None,
     }
+    assert (gpu["node"], gpu["devices"]) == ("box", ["0", "1"])
     assert cpu["hostname"] == "celery@cpu1" and cpu["current_job"] is None
-    assert set(body["queues"]) == {"gpu", "cpu"}
-    assert client.get("/health").json()["workers"] == 2  # the same two, counted
+    assert cpu["devices"] == []
+    assert set(body["queues"]) == set(QUEUES)
+    health = client.get("/health").json()
+    assert health["workers"] == 2  # the same two, counted, with their devices and current job
+    assert health["worker_devices"] == [
+        {key: w[key] for key in ("hostname", "node", "devices", "current_job")} for w in (cpu, gpu)
+    ]

@@ -50,6 +50,10 @@ def submit(service: Service, gpus: int, hold_s: float = 0.0) -> dict:
 def test_a_2_gpu_job_waits_for_a_worker_owning_2_gpus(gpu_service):
     service = gpu_service
     start_worker(service, "0")
+    dry = service.http.post("/jobs", params={"dry_run": True}, json={"kind": "gpu_echo", "gpus": 2})
+    assert dry.json()["queue"] == "gpu.2"
+    [workers] = [check for check in dry.json()["checks"] if check["name"] == "workers"]
+    assert workers["status"] == "warn" and "`c64ft worker --gpus 0,1`" in workers["message"]
     two = submit(service, gpus=2)
     one = submit(service, gpus=1, hold_s=2)
 
