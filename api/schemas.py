@@ -248,8 +248,10 @@ class Health(BaseModel):
     database: str
     broker: str
     workers: int = Field(description="Workers that sent a heartbeat recently.")
-    worker_devices: list[WorkerDevices] = Field(
-        [], description="Each of those workers: its node, its GPUs and the job it runs now."
+    worker_devices: list[WorkerDevices] | None = Field(
+        None,
+        description="Each of those workers: its node, its GPUs and the job it runs now; null "
+        "for a call without the token when C64FT_API_TOKEN is set (hostnames, job ids).",
     )
 
 
