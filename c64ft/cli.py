@@ -132,13 +132,15 @@ def _gpu_workers(me: list[str], gpu_sets: list[str]) -> dict[str, list[str]]:
     owning no device in particular."""
     if not gpu_sets:
         return {"worker-gpu": [*me, "worker", "--queues", "gpu"]}
-    commands, owned = {}, set()
+    worker = [*me, "worker", "--queues", "gpu"]
+    commands: dict[str, list[str]] = {}
+    owned: set[str] = set()
     for devices in map(_owned_devices, gpu_sets):
         if shared := owned & set(devices):
-            raise typer.BadParameter(f"GPU {', '.join(sorted(shared))} given twice", param_hint="--gpus")
+            message = f"GPU {', '.join(sorted(shared))} given twice"
+            raise typer.BadParameter(message, param_hint="--gpus")
         owned |= set(devices)
-        ids = ",".join(devices)
-        commands[f"worker-gpu{'-'.join(devices)}"] = [*me, "worker", "--queues", "gpu", "--gpus", ids]
+        commands[f"worker-gpu{'-'.join(devices)}"] = [*worker, "--gpus", ",".join(devices)]
     return commands
 
 

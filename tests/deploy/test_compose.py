@@ -284,7 +284,9 @@ NVIDIA_STACK = ("docker-compose.yml", "docker-compose.cuda.yml")
 
 
 def _layout(project: Path, name: str, nvidia: bool) -> dict:
-    files = [*NVIDIA_STACK, name, name.replace(".yml", ".cuda.yml")] if nvidia else [*AMD_STACK, name]
+    files = (
+        [*NVIDIA_STACK, name, name.replace(".yml", ".cuda.yml")] if nvidia else [*AMD_STACK, name]
+    )
     return config(project, *[arg for file in files for arg in ("-f", file)])["services"]
 
 
