@@ -63,8 +63,9 @@ def worker(
     from worker.celery_app import celery_app
 
     names = [q.strip() for q in queues.split(",") if q.strip()]
-    hostname = get_settings().worker_name or f"{'-'.join(names)}.{os.getpid()}@%h"
     devices = _owned_devices(gpus) if gpus is not None else []
+    label = "-".join(names + ([f"gpus{'_'.join(devices)}"] if devices else []))
+    hostname = get_settings().worker_name or f"{label}.{os.getpid()}@%h"
     names += [queue for queue in worker_gpu_queues(len(devices)) if queue not in names]
     argv = ["worker", "--queues", ",".join(names), "--loglevel", loglevel, "--hostname", hostname]
     argv += ["--pool", "prefork", "--concurrency", "1", "--without-gossip", "--without-mingle"]
