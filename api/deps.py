@@ -16,14 +16,20 @@ T = TypeVar("T")
 _bearer = HTTPBearer(auto_error=False, description="Needed when C64FT_API_TOKEN is set.")
 
 
-async def require_token(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def token_given(credentials: Credentials) -> bool:
+    """Whether the call may see what the token guards: it sent the token, or none is set."""
     token = get_settings().api_token
     if token is None:
-        return
+        return True
     given = credentials.credentials if credentials else ""
-    if not secrets.compare_digest(given.encode(), token.get_secret_value().encode()):
+    return secrets.compare_digest(given.encode(), token.get_secret_value().encode())
+
+
+async def require_token(credentials: Credentials) -> None:
+    if not token_given(credentials):
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             detail="missing or wrong bearer token: send 'Authorization: Bearer <C64FT_API_TOKEN>'",

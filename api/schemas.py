@@ -188,24 +188,39 @@ class CurrentJob(BaseModel):
     progress_fraction: float | None
 
 
-class WorkerPublic(BaseModel):
+DEVICES_HELP = (
+    "The GPU ids it owns (`c64ft worker --gpus`); empty: none in particular (a cpu worker, or a "
+    "gpu worker started without --gpus)."
+)
+
+
+class WorkerDevices(BaseModel):
     hostname: str
+    node: str = Field(description="The machine it runs on (C64FT_NODE_NAME): devices are per node.")
+    devices: list[str] = Field(description=DEVICES_HELP)
+    current_job: CurrentJob | None = Field(description="The job it runs now; null when idle.")
+
+    @classmethod
+    def from_row(cls, worker: Worker, job: Job | None) -> "WorkerDevices":
+        current = CurrentJob.model_validate(job, from_attributes=True) if job else None
+        devices = worker.devices.split(",") if worker.devices else []
+        return cls(hostname=worker.hostname, node=worker.node, devices=devices, current_job=current)
+
+
+class WorkerPublic(WorkerDevices):
     queues: list[str]
     pid: int
     started_at: datetime
     heartbeat_at: datetime
-    current_job: CurrentJob | None = Field(description="The job it runs now; null when idle.")
 
     @classmethod
     def from_row(cls, worker: Worker, job: Job | None) -> "WorkerPublic":
-        current = CurrentJob.model_validate(job, from_attributes=True) if job else None
         return cls(
-            hostname=worker.hostname,
+            **WorkerDevices.from_row(worker, job).model_dump(),
             queues=worker.queues.split(",") if worker.queues else [],
             pid=worker.pid,
             started_at=worker.started_at,
             heartbeat_at=worker.heartbeat_at,
-            current_job=current,
         )
 
 
@@ -233,6 +248,11 @@ class Health(BaseModel):
     database: str
     broker: str
     workers: int = Field(description="Workers that sent a heartbeat recently.")
+    worker_devices: list[WorkerDevices] | None = Field(
+        None,
+        description="Each of those workers: its node, its GPUs and the job it runs now; null "
+        "for a call without the token when C64FT_API_TOKEN is set (hostnames, job ids).",
+    )
 
 
 class ErrorPublic(BaseModel):

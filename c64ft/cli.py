@@ -13,6 +13,7 @@ from c64ft import client as api_client
 from c64ft import job_commands
 from c64ft.run_command import run
 from core.config import get_settings
+from core.routing import parse_devices, worker_gpu_queues
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 KIND_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
@@ -46,19 +47,52 @@ def serve(
     uvicorn.run("api.main:app", host=host, port=port, workers=workers, log_config=config)
 
 
+GPUS_HELP = (
+    "GPU ids this worker owns, e.g. 0,1,2,3: its jobs see only these (CUDA_VISIBLE_DEVICES, "
+    "HIP_VISIBLE_DEVICES) and it takes jobs needing up to that many (queues gpu … gpu.N)."
+)
+
+
 @app.command()
 def worker(
     queues: Annotated[str, typer.Option(help="Comma-separated queues: gpu, cpu.")] = "gpu,cpu",
+    gpus: Annotated[str | None, typer.Option(help=GPUS_HELP)] = None,
     loglevel: str = "INFO",
 ) -> None:
     """Run a Celery worker: one job at a time, each in a fresh process."""
     from worker.celery_app import celery_app
 
     names = [q.strip() for q in queues.split(",") if q.strip()]
-    hostname = get_settings().worker_name or f"{'-'.join(names)}.{os.getpid()}@%h"
+    devices = _owned_devices(gpus) if gpus is not None else []
+    label = "-".join(names + ([f"gpus{'_'.join(devices)}"] if devices else []))
+    hostname = get_settings().worker_name or f"{label}.{os.getpid()}@%h"
+    names += [queue for queue in worker_gpu_queues(len(devices)) if queue not in names]
     argv = ["worker", "--queues", ",".join(names), "--loglevel", loglevel, "--hostname", hostname]
     argv += ["--pool", "prefork", "--concurrency", "1", "--without-gossip", "--without-mingle"]
-    celery_app.worker_main(argv)
+    if devices:
+        # Every pool process is forked from this one, so each job sees only these devices.
+        ids = ",".join(devices)
+        os.environ.update(CUDA_VISIBLE_DEVICES=ids, HIP_VISIBLE_DEVICES=ids)
+        argv += ["--gpus", ids]
+    raise typer.Exit(_run_worker(celery_app, argv))
+
+
+def _run_worker(celery_app, argv: list[str]) -> int:
+    """Run the Celery worker; its exit status, which `Celery.start` does not pass on (a start
+    refused for a device another worker owns: worker.tasks.EX_DEVICE_CONFLICT)."""
+    from celery.signals import worker_shutdown
+
+    statuses: list[int] = []
+    worker_shutdown.connect(lambda sender, **_: statuses.append(sender.exitcode), weak=False)
+    celery_app.start(argv)
+    return statuses[-1] if statuses and statuses[-1] else 0
+
+
+def _owned_devices(gpus: str) -> list[str]:
+    try:
+        return parse_devices(gpus)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--gpus") from None
 
 
 @app.command()
@@ -68,28 +102,47 @@ def up(
     access_log: Annotated[
         bool, typer.Option(help="Log every request, polling reads (GET) included.")
     ] = False,
+    gpus: Annotated[
+        list[str] | None,
+        typer.Option(help="A gpu worker owning these GPU ids (0,1); repeat for one per set."),
+    ] = None,
 ) -> None:
     """Run the API and a gpu and a cpu worker on this machine; Ctrl-C stops them all.
 
     Each process logs to its file under data/logs/up/ and, prefixed with its name, here."""
     from c64ft.processes import log_dir, port_in_use, run_together
 
+    me = [sys.executable, "-m", "c64ft"]
+    gpu_workers = _gpu_workers(me, gpus or [])
     if busy := port_in_use(host, port):  # who holds it, not uvicorn's bare "address in use"
         typer.echo(busy, err=True)
         raise typer.Exit(2)
     config()
     logs = log_dir(get_settings().workspace, "up")
-    me = [sys.executable, "-m", "c64ft"]
     serve = [*me, "serve", "--host", host, "--port", str(port)]
-    commands = {
-        "api": [*serve, "--access-log"] if access_log else serve,
-        "worker-gpu": [*me, "worker", "--queues", "gpu"],
-        "worker-cpu": [*me, "worker", "--queues", "cpu"],
-    }
+    commands = {"api": [*serve, "--access-log"] if access_log else serve}
+    commands |= gpu_workers | {"worker-cpu": [*me, "worker", "--queues", "cpu"]}
     files = ", ".join(str(logs / f"{name}.log") for name in commands)
     typer.echo(f"logs: {files}")
     typer.echo(f"API on http://{host}:{port} (Swagger UI: /docs). Ctrl-C stops everything.")
     raise typer.Exit(run_together(commands, log_dir=logs))
+
+
+def _gpu_workers(me: list[str], gpu_sets: list[str]) -> dict[str, list[str]]:
+    """`c64ft up`'s gpu workers: one per --gpus set (refused when two share a device), or one
+    owning no device in particular."""
+    if not gpu_sets:
+        return {"worker-gpu": [*me, "worker", "--queues", "gpu"]}
+    worker = [*me, "worker", "--queues", "gpu"]
+    commands: dict[str, list[str]] = {}
+    owned: set[str] = set()
+    for devices in map(_owned_devices, gpu_sets):
+        if shared := owned & set(devices):
+            message = f"GPU {', '.join(sorted(shared))} given twice"
+            raise typer.BadParameter(message, param_hint="--gpus")
+        owned |= set(devices)
+        commands[f"worker-gpu{'-'.join(devices)}"] = [*worker, "--gpus", ",".join(devices)]
+    return commands
 
 
 @app.command()

@@ -44,6 +44,14 @@ def preflight(spec: SpecBase) -> list[Check]:
     return checks
 
 
+def _start_hint(queue: str) -> str:
+    """How to start a worker for `queue`: one owning enough GPUs for a gpu.N queue."""
+    if queue.startswith("gpu."):
+        ids = ",".join(str(n) for n in range(int(queue.removeprefix("gpu."))))
+        return f"`c64ft worker --gpus {ids}`, a worker owning that many GPUs"
+    return f"`c64ft worker --queues {queue}` or `c64ft up`"
+
+
 def _step_checks(spec: SpecBase, failed: bool, produced: set[str]) -> list[Check]:
     """What is worth knowing about one job: its kind's notes and who would run it."""
     kind = KINDS[spec.kind]
@@ -55,7 +63,7 @@ def _step_checks(spec: SpecBase, failed: bool, produced: set[str]) -> list[Check
     else:
         message = (
             f"no live worker consumes queue {queue!r}: the job would wait until one starts "
-            f"(`c64ft worker --queues {queue}` or `c64ft up`)"
+            f"({_start_hint(queue)})"
         )
     checks.append(Check(name="workers", status="pass" if workers else "warn", message=message))
     return checks

@@ -1,5 +1,6 @@
 """The Celery app: named queues only, late ack, prefetch 1, a fresh pool process per job."""
 
+import click
 from celery import Celery
 from kombu import Exchange, Queue
 
@@ -46,6 +47,11 @@ def make_celery(settings: Settings) -> Celery:
         broker_transport_options=(
             _embedded_broker_options(settings) if settings.embedded_broker else {}
         ),
+    )
+    # The devices the worker owns, for its registration (worker.tasks.Supervisor); `c64ft
+    # worker --gpus` also pins its jobs to them and adds the queues gpu … gpu.N.
+    app.user_options["worker"].add(
+        click.Option(["--gpus"], default="", help="GPU ids this worker owns (c64ft worker).")
     )
     return app
 

@@ -3,6 +3,7 @@ sends the webhooks."""
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 
@@ -12,12 +13,14 @@ from core.config import get_settings
 from core.jobs import recovery, service
 from core.jobs.db import init_db
 from core.jobs.execution import execute_job
-from core.jobs.workers import register_worker, touch_worker, unregister_worker
+from core.jobs.workers import DeviceConflict, register_worker, touch_worker, unregister_worker
+from core.routing import parse_devices
 from worker.celery_app import TASK_NAME, celery_app
 from worker.dispatch import queue_depth, resend_job, send_job
 
 log = logging.getLogger(__name__)
 POOL_CHECK_INTERVAL_S = 0.2
+EX_DEVICE_CONFLICT = 3  # the exit status of a worker refused for a device another one owns
 
 
 @celery_app.task(name=TASK_NAME, bind=True)
@@ -39,16 +42,17 @@ class Supervisor(bootsteps.StartStopStep):
 
     requires = {"celery.worker.components:Pool", "celery.worker.components:Timer"}
 
-    def __init__(self, worker, **kwargs):
+    def __init__(self, worker, gpus: str = "", **kwargs):
         super().__init__(worker, **kwargs)
+        self.devices = parse_devices(gpus) if gpus else []
         self.timers: list = []
         self.deliverer: subprocess.Popen | None = None
+        self.registered = False
 
     def start(self, worker):
         settings = get_settings()
         init_db()
-        queues = sorted(q.name for q in worker.app.amqp.queues.consume_from.values())
-        register_worker(worker.hostname, queues)
+        self.register(worker)
         self.reap()  # at start: a job this machine was running before a crash is retried now
         self.timers = [
             worker.timer.call_repeatedly(
@@ -63,13 +67,26 @@ class Supervisor(bootsteps.StartStopStep):
             argv = [sys.executable, "-m", "core.jobs.deliverer", str(os.getpid())]
             self.deliverer = subprocess.Popen(argv)
 
+    def register(self, worker) -> None:
+        """This worker's row, with its node and devices; a device another live worker of the
+        node owns stops the worker here, with the reason and no traceback."""
+        queues = sorted(q.name for q in worker.app.amqp.queues.consume_from.values())
+        node = get_settings().node_name or socket.gethostname()
+        try:
+            register_worker(worker.hostname, queues, node=node, devices=self.devices)
+        except DeviceConflict as refusal:
+            log.error("worker %s refused to start: %s", worker.hostname, refusal)
+            raise SystemExit(EX_DEVICE_CONFLICT) from None  # Celery stops with this status
+        self.registered = True
+
     def stop(self, worker):
         for timer in self.timers:
             timer.cancel()
         if self.deliverer is not None:
             self.deliverer.terminate()  # a try in flight is claimed again when its lease ends
             self.deliverer.wait(10)
-        unregister_worker(worker.hostname)
+        if self.registered:
+            unregister_worker(worker.hostname)
 
     @staticmethod
     def reap():

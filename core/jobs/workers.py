@@ -1,10 +1,11 @@
 """Registry of live workers, kept in the database so the API can count them without the broker."""
 
 import os
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
-from sqlmodel import col, select
+from sqlalchemy import delete, text
+from sqlmodel import Session, col, select
 
 from core.config import get_settings
 from core.jobs.db import read_session, write_session
@@ -13,12 +14,51 @@ from core.jobs.models import Job, JobStatus, Worker, utcnow
 ACTIVE = (JobStatus.running, JobStatus.cancelling)  # a job a worker holds
 
 
-def register_worker(hostname: str, queues: list[str]) -> None:
+# Postgres: the registrations of all workers take turns on this transaction-level advisory lock
+# (SQLite's write transaction already excludes every other writer).
+REGISTRATION_LOCK = 0x6364_6674_6770_7573  # "cdftgpus": any constant the service alone uses
+
+
+class DeviceConflict(Exception):
+    """Another live worker of the same node owns one of the devices this worker claims."""
+
+
+def register_worker(
+    hostname: str, queues: list[str], *, node: str = "", devices: Sequence[str] = ()
+) -> None:
+    """Record this worker as live; refuse (DeviceConflict) when a live worker of the same node
+    owns one of `devices`. The check and the write are one write transaction, so two workers
+    starting together cannot both take a device."""
     with write_session() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            lock = text("SELECT pg_advisory_xact_lock(:key)")
+            session.connection().execute(lock, {"key": REGISTRATION_LOCK})
+        if devices:
+            _refuse_shared_devices(session, hostname, node, devices)
         worker = session.get(Worker, hostname) or Worker(hostname=hostname, queues="", pid=0)
         worker.queues, worker.pid = ",".join(queues), os.getpid()
+        worker.node, worker.devices = node, ",".join(devices)
         worker.started_at = worker.heartbeat_at = utcnow()
         session.add(worker)
+
+
+def _refuse_shared_devices(
+    session: Session, hostname: str, node: str, devices: Sequence[str]
+) -> None:
+    """Raise DeviceConflict naming the first live worker of `node` that owns one of `devices`
+    (this worker's own row, left by its previous run under the same name, does not count)."""
+    others = select(Worker).where(
+        Worker.node == node, Worker.hostname != hostname, Worker.heartbeat_at >= _heard_since()
+    )
+    for other in session.exec(others):
+        shared = [d for d in devices if d in other.devices.split(",")]
+        if shared:
+            raise DeviceConflict(
+                f"GPU {', '.join(shared)} of node {node!r} belongs to the live worker "
+                f"{other.hostname!r} (pid {other.pid}): give this worker other --gpus, or stop "
+                f"that one (a worker that died frees its devices "
+                f"{get_settings().heartbeat_timeout_s:g} s after its last heartbeat)"
+            )
 
 
 def touch_worker(hostname: str) -> None:

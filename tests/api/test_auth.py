@@ -3,7 +3,10 @@
 
 def test_token_is_required_everywhere_but_health(client, settings_env):
     settings_env(api_token="s3cret")
-    assert client.get("/health").status_code == 200
+    health = client.get("/health")
+    assert health.status_code == 200 and health.json()["worker_devices"] is None  # hostnames
+    allowed = client.get("/health", headers={"Authorization": "Bearer s3cret"})
+    assert allowed.json()["worker_devices"] == []
     calls = [
         ("get", "/jobs"),
         ("get", "/jobs/job_x"),

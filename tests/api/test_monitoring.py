@@ -55,7 +55,8 @@ def store(settings_env, tmp_path):
         session.add_all(job_rows())
         session.flush()
         session.add_all(metric_rows())
-        session.add(Worker(hostname="celery@gpu1", queues="gpu", pid=42))
+        gpu = Worker(hostname="celery@gpu1", queues="gpu", pid=42, node="box", devices="0,1")
+        session.add(gpu)
         session.add(Worker(hostname="celery@cpu1", queues="cpu", pid=7))
         stale = NOW - timedelta(hours=1)
         session.add(Worker(hostname="celery@gone", queues="gpu", pid=9, heartbeat_at=stale))
@@ -126,7 +127,7 @@ def test_live_workers_and_queue_depth(client, store):
     metrics = scrape(client)
     assert samples(metrics["c64ft_workers_live"]) == {(): 2}
     depth = samples(metrics["c64ft_queue_depth"])
-    assert set(depth) == {(("queue", queue),) for queue in QUEUES}  # gpu, gpu.2 … gpu.8, cpu
+    assert set(depth) == {(("queue", queue),) for queue in QUEUES}  # gpu … gpu.8, cpu
     assert all(value >= 0 for value in depth.values())
 
 
@@ -147,6 +148,12 @@ def test_workers_lists_each_live_worker_with_its_current_job(client, store):
         "stage": None,
         "progress_fraction": None,
     }
+    assert (gpu["node"], gpu["devices"]) == ("box", ["0", "1"])
     assert cpu["hostname"] == "celery@cpu1" and cpu["current_job"] is None
+    assert cpu["devices"] == []
     assert set(body["queues"]) == set(QUEUES)
-    assert client.get("/health").json()["workers"] == 2  # the same two, counted
+    health = client.get("/health").json()
+    assert health["workers"] == 2  # the same two, counted, with their devices and current job
+    assert health["worker_devices"] == [
+        {key: w[key] for key in ("hostname", "node", "devices", "current_job")} for w in (cpu, gpu)
+    ]

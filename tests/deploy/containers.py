@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+GPU_LAYOUTS = ("docker-compose.gpus-2x1.yml", "docker-compose.gpus-1x4.yml")
+NVIDIA_LAYOUTS = tuple(name.replace(".yml", ".cuda.yml") for name in GPU_LAYOUTS)
 COMPOSE_FILES = ("docker-compose.yml", "docker-compose.cuda.yml", ".env.example")
+COMPOSE_FILES += GPU_LAYOUTS + NVIDIA_LAYOUTS
 # Variables of the developer's shell that would leak into the compose files' interpolation.
 HOST_VARIABLES = re.compile(r"^(C64FT_|COMPOSE_|LOCAL_UID$|LOCAL_GID$|VIDEO_GID$|RENDER_GID$)")
 

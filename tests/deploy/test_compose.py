@@ -276,3 +276,57 @@ def test_every_dashboard_query_names_a_metric_the_api_exports(client):
     assert named and named <= exported, named - exported
     wanted = {"c64ft_jobs", "c64ft_queue_depth", "c64ft_job_duration_seconds_bucket"}
     assert wanted | {"c64ft_workers_live", "c64ft_train_loss"} <= named
+
+
+# The worker-per-GPU-set layouts (README: "GPUs"), stacked as their comments say.
+AMD_STACK = ("docker-compose.yml",)
+NVIDIA_STACK = ("docker-compose.yml", "docker-compose.cuda.yml")
+
+
+def _layout(project: Path, name: str, nvidia: bool) -> dict:
+    files = (
+        [*NVIDIA_STACK, name, name.replace(".yml", ".cuda.yml")] if nvidia else [*AMD_STACK, name]
+    )
+    return config(project, *[arg for file in files for arg in ("-f", file)])["services"]
+
+
+def _gpus(service: dict) -> list[str]:
+    command = service["command"]
+    assert command[:4] == ["c64ft", "worker", "--queues", "gpu"]
+    return command[command.index("--gpus") + 1].split(",")
+
+
+@pytest.mark.parametrize("nvidia", [False, True], ids=["amd", "nvidia"])
+def test_two_workers_one_gpu_each(project, amd, nvidia):
+    services = _layout(project, "docker-compose.gpus-2x1.yml", nvidia)
+    assert set(services) == set(amd) | {"worker-gpu-1"}
+    workers = [services["worker-gpu"], services["worker-gpu-1"]]
+    assert [_gpus(worker) for worker in workers] == [["0"], ["1"]]
+    # One node name for both: the registry refuses a second owner of a device on it.
+    assert {w["environment"]["C64FT_NODE_NAME"] for w in workers} == {"gpu-host"}
+    for worker in workers:
+        assert {f"C64FT_{field.upper()}" for field in Settings.model_fields} <= set(
+            worker["environment"]
+        )
+        assert _mounted(worker) == _mounted(amd["worker-gpu"])
+        assert worker["user"] == amd["worker-gpu"]["user"] and worker["ipc"] == "host"
+        if nvidia:  # both see GPUs 0 and 1, so the ids --gpus gives are the host's
+            assert worker["image"] == "c64ft-worker:cuda" and "devices" not in worker
+            [reservation] = worker["deploy"]["resources"]["reservations"]["devices"]
+            assert (reservation["driver"], reservation["device_ids"]) == ("nvidia", ["0", "1"])
+        else:
+            assert worker["image"] == "c64ft-worker:rocm" and "deploy" not in worker
+            assert {d["source"] for d in worker["devices"]} == {"/dev/kfd", "/dev/dri"}
+
+
+@pytest.mark.parametrize("nvidia", [False, True], ids=["amd", "nvidia"])
+def test_one_worker_four_gpus(project, amd, nvidia):
+    services = _layout(project, "docker-compose.gpus-1x4.yml", nvidia)
+    assert set(services) == set(amd)
+    worker = services["worker-gpu"]
+    assert _gpus(worker) == ["0", "1", "2", "3"]
+    if nvidia:
+        [reservation] = worker["deploy"]["resources"]["reservations"]["devices"]
+        assert reservation["device_ids"] == ["0", "1", "2", "3"]
+    else:
+        assert {d["source"] for d in worker["devices"]} == {"/dev/kfd", "/dev/dri"}

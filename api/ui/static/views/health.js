@@ -1,23 +1,30 @@
-// Health: the database and the broker (GET /health), the live workers with their queues and
-// current job, and each queue's depth (GET /workers; a service without it shows /health only).
+// Health: the database and the broker (GET /health), the live workers with their node, GPUs,
+// queues and current job, and each queue's depth (GET /workers; a service without it shows
+// /health only).
 import { ApiError, BASE, getJson } from "../api.js";
 import { age, h, jobLink, show, statusBadge } from "../dom.js";
 import { every } from "./every.js";
+
+// A gpu worker started without --gpus may use every GPU its process sees.
+const devices = (w) =>
+  (w.devices ?? []).join(", ") || (w.queues.some((q) => q.startsWith("gpu")) ? "all it sees" : "none");
 
 function workersTable(workers) {
   return [
     h("h2", {}, "Workers"),
     h("table", { id: "workers" },
-      h("tr", {}, ["host", "queues", "pid", "started", "heartbeat", "current job"].map((t) => h("th", {}, t))),
+      h("tr", {}, ["host", "node", "GPUs", "queues", "pid", "started", "heartbeat", "current job"].map((t) => h("th", {}, t))),
       workers.data.length
         ? workers.data.map((w) => h("tr", {},
-            h("td", {}, w.hostname), h("td", {}, w.queues.join(", ")), h("td", {}, w.pid ?? ""),
+            h("td", {}, w.hostname), h("td", {}, w.node ?? ""),
+            h("td", { "data-devices": w.hostname }, devices(w)),
+            h("td", {}, w.queues.join(", ")), h("td", {}, w.pid ?? ""),
             h("td", {}, w.started_at ? `${age(w.started_at)} ago` : ""),
             h("td", {}, w.heartbeat_at ? `${age(w.heartbeat_at)} ago` : ""),
             h("td", {}, w.current_job
               ? [jobLink(w.current_job.id), ` ${w.current_job.kind} `, statusBadge(w.current_job.status), ` ${w.current_job.stage ?? ""}`]
               : "idle")))
-        : h("tr", {}, h("td", { colspan: 6 }, "No live worker."))),
+        : h("tr", {}, h("td", { colspan: 8 }, "No live worker."))),
     h("h2", {}, "Queues"),
     h("table", { id: "queues" },
       h("tr", {}, h("th", {}, "queue"), h("th", {}, "messages waiting")),

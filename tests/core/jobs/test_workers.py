@@ -1,0 +1,93 @@
+"""The worker registry's device check: two live workers of one node never own the same GPU,
+on SQLite and on Postgres, however many workers start at once."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from core.jobs.db import init_db, write_session
+from core.jobs.models import Worker, utcnow
+from core.jobs.workers import DeviceConflict, live_worker_rows, register_worker
+from core.routing import parse_devices, worker_gpu_queues
+from tests.postgres import fresh_database
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def registry(request, settings_env, tmp_path):
+    """An empty job database of each backend."""
+    if request.param == "sqlite":
+        settings_env(database_url=f"sqlite:///{tmp_path / 'workers.db'}")
+    else:
+        settings_env(database_url=fresh_database("c64ft_workers"))
+    init_db()
+    return request.param
+
+
+def owners() -> dict[str, tuple[str, list[str]]]:
+    return {
+        w.hostname: (w.node, w.devices.split(",") if w.devices else [])
+        for w, _job in live_worker_rows()
+    }
+
+
+def test_a_worker_registers_its_node_and_devices(registry):
+    register_worker("gpu.1@box", ["gpu", "gpu.2"], node="box", devices=["0", "1"])
+    register_worker("cpu.2@box", ["cpu"], node="box")
+    assert owners() == {"gpu.1@box": ("box", ["0", "1"]), "cpu.2@box": ("box", [])}
+
+
+def test_a_device_of_a_live_worker_of_the_node_is_refused(registry):
+    register_worker("a@box", ["gpu", "gpu.2"], node="box", devices=["0", "1"])
+    with pytest.raises(DeviceConflict, match=r"GPU 1 of node 'box' belongs to .*'a@box'"):
+        register_worker("b@box", ["gpu"], node="box", devices=["1"])
+    assert set(owners()) == {"a@box"}  # the refused worker left no row
+
+
+def test_other_devices_another_node_a_dead_owner_or_a_restart_are_fine(registry):
+    register_worker("a@box", ["gpu"], node="box", devices=["0"])
+    register_worker("b@box", ["gpu"], node="box", devices=["1"])  # another device
+    register_worker("a@other", ["gpu"], node="other", devices=["0"])  # another machine
+    register_worker("a@box", ["gpu"], node="box", devices=["0"])  # the same worker, restarted
+    with write_session() as session:  # b died: its heartbeat is older than the timeout
+        session.get(Worker, "b@box").heartbeat_at = utcnow() - timedelta(hours=1)
+    register_worker("c@box", ["gpu"], node="box", devices=["1"])
+    assert owners() == {
+        "a@box": ("box", ["0"]),
+        "a@other": ("other", ["0"]),
+        "c@box": ("box", ["1"]),
+    }
+
+
+def test_workers_starting_together_never_share_a_device(registry):
+    """Eight registrations at once, each claiming GPU 0 with one of its own: exactly one wins."""
+    start, outcomes = threading.Barrier(8), []
+
+    def claim(n: int) -> None:
+        start.wait()
+        try:
+            register_worker(f"w{n}@box", ["gpu"], node="box", devices=["0", f"{n + 1}"])
+            outcomes.append("registered")
+        except DeviceConflict:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused"] * 7 + ["registered"]
+    [(node, devices)] = owners().values()
+    assert node == "box" and devices[0] == "0"
+
+
+def test_gpu_ids_and_the_queues_they_bring():
+    assert parse_devices("0, 1,2") == ["0", "1", "2"]
+    assert parse_devices("GPU-5f2c7a1e-0000") == ["GPU-5f2c7a1e-0000"]
+    for bad, reason in [("", "no GPU id"), ("0,0", "twice"), ("0;1", "not a GPU id")]:
+        with pytest.raises(ValueError, match=reason):
+            parse_devices(bad)
+    assert worker_gpu_queues(0) == []
+    assert worker_gpu_queues(1) == ["gpu"]
+    assert worker_gpu_queues(4) == ["gpu", "gpu.2", "gpu.3", "gpu.4"]
+    assert worker_gpu_queues(16)[-1] == "gpu.8"  # no job asks for more than MAX_GPUS
