@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     worker_name: str | None = Field(
         None,
         description="This worker's name, unique among the workers sharing the job database; "
-        "default <queues>.<pid>@<host>.",
+        "default <queues>[-gpus<ids>].<pid>@<host>.",
     )
     node_name: str | None = Field(
         None,
