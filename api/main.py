@@ -1,6 +1,5 @@
-"""The FastAPI app: routes, auth, body limit, error answers; the tables are created at start-up."""
-
-from contextlib import asynccontextmanager
+"""The FastAPI app: routes, auth, body limit, error answers; at start-up the schema check
+(api.schema_gate: an empty database is built, one behind the code refused)."""
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,15 +11,9 @@ from api.content_type import JsonBody
 from api.deps import require_token
 from api.errors import error_responses, http_error, validation_error
 from api.routes import docs, health, jobs, metrics_csv, monitoring, reports, streams, ui, webhooks
+from api.schema_gate import SchemaGate
 from core.config import get_settings
 from core.errors import JobNotFound
-from core.jobs.db import init_db
-
-
-@asynccontextmanager
-async def lifespan(_app: FastAPI):
-    init_db()
-    yield
 
 
 def create_app() -> FastAPI:
@@ -28,7 +21,6 @@ def create_app() -> FastAPI:
         title="c64ft",
         summary="Fine-tune a reasoning LLM on Commodore 64 manuals, as jobs.",
         version="0.1.0",
-        lifespan=lifespan,
         docs_url=None,  # served by api.routes.docs, behind the token
         redoc_url=None,
         openapi_url=None,
@@ -47,6 +39,7 @@ def create_app() -> FastAPI:
     app.mount(docs.ASSETS_URL, docs.assets(), name="docs-assets")
     app.add_middleware(JsonBody)  # a body sent without 'Content-Type: application/json'
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
+    app.add_middleware(SchemaGate)  # sees the lifespan start-up; passes requests through
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(JobNotFound, _job_not_found)

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from c64ft import client as api_client
-from c64ft import job_commands
+from c64ft import db_commands, job_commands
 from c64ft.run_command import run
 from core.config import get_settings
 from core.routing import parse_devices, worker_gpu_queues
@@ -20,6 +20,7 @@ KIND_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
 app.command(context_settings=KIND_ARGS, add_help_option=False)(run)
 for command, options in job_commands.COMMANDS:
     app.command(**options)(command)
+app.add_typer(db_commands.app, name="db")
 
 
 @app.command()
@@ -43,6 +44,7 @@ def serve(
 
     from c64ft.processes import uvicorn_log_config
 
+    db_commands.require_current_schema()
     config = uvicorn_log_config(access_log)
     uvicorn.run("api.main:app", host=host, port=port, workers=workers, log_config=config)
 
@@ -62,6 +64,7 @@ def worker(
     """Run a Celery worker: one job at a time, each in a fresh process."""
     from worker.celery_app import celery_app
 
+    db_commands.require_current_schema()
     names = [q.strip() for q in queues.split(",") if q.strip()]
     devices = _owned_devices(gpus) if gpus is not None else []
     label = "-".join(names + ([f"gpus{'_'.join(devices)}"] if devices else []))
@@ -117,6 +120,7 @@ def up(
     if busy := port_in_use(host, port):  # who holds it, not uvicorn's bare "address in use"
         typer.echo(busy, err=True)
         raise typer.Exit(2)
+    db_commands.require_current_schema()  # once, here, rather than once per process
     config()
     logs = log_dir(get_settings().workspace, "up")
     serve = [*me, "serve", "--host", host, "--port", str(port)]

@@ -13,6 +13,7 @@ from core.config import get_settings
 from core.jobs import recovery, service
 from core.jobs.db import init_db
 from core.jobs.execution import execute_job
+from core.jobs.schema import SchemaNotCurrent
 from core.jobs.workers import DeviceConflict, register_worker, touch_worker, unregister_worker
 from core.routing import parse_devices
 from worker.celery_app import TASK_NAME, celery_app
@@ -30,6 +31,16 @@ def run_job(self, job_id: str) -> str | None:
     status = execute_job(job_id, worker=f"{self.request.hostname} pid {os.getpid()}")
     service.step_finished(job_id, send=send_job)
     return status and str(status)
+
+
+def _require_current_schema() -> None:
+    """A worker started by `celery worker` directly (`c64ft worker` checks before Celery starts):
+    a database behind the code stops it with one line and exit code 2, not a traceback."""
+    try:
+        init_db()
+    except SchemaNotCurrent as exc:
+        log.error("%s", exc)
+        raise SystemExit(2) from exc  # Celery's WorkController stops with this exit code
 
 
 class Supervisor(bootsteps.StartStopStep):
@@ -51,7 +62,7 @@ class Supervisor(bootsteps.StartStopStep):
 
     def start(self, worker):
         settings = get_settings()
-        init_db()
+        _require_current_schema()
         self.register(worker)
         self.reap()  # at start: a job this machine was running before a crash is retried now
         self.timers = [

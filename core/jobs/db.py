@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine, event, make_url
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from core.config import get_settings
 
@@ -63,17 +63,17 @@ def get_engine() -> Engine:
 
 
 @lru_cache
-def _created_tables(url: str) -> bool:
-    import core.jobs.models  # noqa: F401  (registers the tables)
+def _schema_checked(url: str) -> bool:
+    from core.jobs import schema
 
-    # In one write transaction, so an API and a worker starting together do not both create.
-    SQLModel.metadata.create_all(get_engine().execution_options(**{IMMEDIATE: True}))
+    schema.ensure_current(get_engine())
     return True
 
 
 def init_db() -> None:
-    """Create the tables once per process (idempotent)."""
-    _created_tables(get_settings().database_url)
+    """Once per process: build an empty database up to the schema's head revision, or raise
+    core.jobs.schema.SchemaNotCurrent for one that is not at it (`c64ft db upgrade` upgrades)."""
+    _schema_checked(get_settings().database_url)
 
 
 @contextmanager

@@ -109,8 +109,10 @@ class Worker(SQLModel, table=True):
     hostname: str = Field(primary_key=True)
     queues: str
     pid: int
-    node: str = ""  # the machine it runs on (C64FT_NODE_NAME): devices are per machine
-    devices: str = ""  # the GPU ids it owns, comma-separated ("" for none: a cpu worker)
+    # the machine it runs on (C64FT_NODE_NAME): devices are per machine
+    node: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    # the GPU ids it owns, comma-separated ("" for none: a cpu worker)
+    devices: str = Field(default="", sa_column_kwargs={"server_default": ""})
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     heartbeat_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -1,0 +1,1 @@
+"""Alembic's environment and revisions of the job database (core.jobs.schema runs them)."""
