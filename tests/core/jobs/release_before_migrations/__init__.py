@@ -1,0 +1,1 @@
+"""A job database made as the release before migrations made it (`create_all`, no revision)."""
