@@ -5,9 +5,6 @@ a database that is not at the head is refused with the command to run."""
 import json
 import multiprocessing
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from alembic import command
@@ -18,9 +15,9 @@ from sqlmodel import Session, select
 
 from core.jobs import models, schema
 from core.jobs.db import make_engine
+from tests.core.jobs.release_before_migrations import make_database
 from tests.postgres import fresh_database
 
-ROOT = Path(__file__).resolve().parents[3]
 TABLES = sorted(schema.target_metadata().tables)
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -37,11 +34,6 @@ def engine(database_url):
     engine = make_engine(database_url)  # the service's own engine (SQLite: WAL, FKs on)
     yield engine
     engine.dispose()
-
-
-def make_previous_release_database(url: str) -> None:
-    module = "tests.core.jobs.release_before_migrations.make_database"
-    subprocess.run([sys.executable, "-m", module, url], cwd=ROOT, check=True, timeout=120)
 
 
 def dump(engine) -> dict[str, list[dict]]:
@@ -82,7 +74,7 @@ def test_head_builds_exactly_the_models_schema(engine):
 
 
 def test_the_release_before_migrations_upgrades_without_losing_a_row(engine, database_url):
-    make_previous_release_database(database_url)
+    make_database(database_url)
     before = dump(engine)
     assert all(before[table] for table in TABLES), "a row in every table"
     with pytest.raises(schema.SchemaNotCurrent, match="before schema migrations"):
@@ -100,7 +92,7 @@ def test_the_release_before_migrations_upgrades_without_losing_a_row(engine, dat
 
 
 def test_upgraded_rows_read_back_through_todays_models(engine, database_url):
-    make_previous_release_database(database_url)
+    make_database(database_url)
     schema.upgrade(engine)
     with Session(engine) as session:
         child = session.get(models.Job, "job_child")
