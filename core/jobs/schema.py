@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
@@ -66,8 +67,13 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+@lru_cache
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())  # reads the revision files: once
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = _scripts().get_current_head()
     assert head is not None, "no revisions under core/jobs/migrations/versions"
     return head
 
@@ -76,10 +82,9 @@ def inspect_revision(connection: Connection) -> Revision:
     head = head_revision()
     current = MigrationContext.configure(connection).get_current_revision()
     if current is not None:
-        known = ScriptDirectory.from_config(alembic_config())
         if current == head:
             state = SchemaState.current
-        elif current in {script.revision for script in known.walk_revisions()}:
+        elif current in {script.revision for script in _scripts().walk_revisions()}:
             state = SchemaState.behind
         else:
             state = SchemaState.unknown
@@ -107,6 +112,10 @@ def schema_lock(engine: Engine) -> Iterator[Connection]:
 def ensure_current(engine: Engine) -> Revision:
     """What a service does at start: build an empty database up to the head revision, accept
     one at the head, and refuse any other (SchemaNotCurrent, naming the command to run)."""
+    with engine.connect() as connection:  # the usual case, without taking the lock
+        revision = inspect_revision(connection)
+    if revision.state is SchemaState.current:
+        return revision
     with schema_lock(engine) as connection:
         revision = inspect_revision(connection)
         if revision.state is SchemaState.empty:
