@@ -73,6 +73,7 @@ def test_head_builds_exactly_the_models_schema(engine):
         assert schema.inspect_revision(connection).state is schema.SchemaState.current
 
 
+@pytest.mark.slow  # the release before runs in a process of its own
 def test_the_release_before_migrations_upgrades_without_losing_a_row(engine, database_url):
     make_database(database_url)
     before = dump(engine)
@@ -89,11 +90,10 @@ def test_the_release_before_migrations_upgrades_without_losing_a_row(engine, dat
     assert after == before
     assert schema_differences(engine) == []
     assert schema.ensure_current(engine).state is schema.SchemaState.current
+    read_back_through_todays_models(engine)
 
 
-def test_upgraded_rows_read_back_through_todays_models(engine, database_url):
-    make_database(database_url)
-    schema.upgrade(engine)
+def read_back_through_todays_models(engine) -> None:
     with Session(engine) as session:
         child = session.get(models.Job, "job_child")
         assert child is not None and child.parent_id == "job_parent"
@@ -148,6 +148,7 @@ def _start_service(url: str, barrier) -> None:
     engine.dispose()
 
 
+@pytest.mark.slow  # four processes
 def test_services_starting_together_on_an_empty_database_build_it_once(database_url):
     processes = 4
     context = multiprocessing.get_context("fork")
@@ -166,3 +167,12 @@ def test_services_starting_together_on_an_empty_database_build_it_once(database_
         versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
     engine.dispose()
     assert versions == [("0002",)]
+
+
+def test_every_revision_downgrades_and_upgrades_again(engine):
+    schema.ensure_current(engine)
+    with schema.schema_lock(engine) as connection:
+        command.downgrade(schema.alembic_config(connection), "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    schema.ensure_current(engine)
+    assert schema_differences(engine) == []
