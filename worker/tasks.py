@@ -24,7 +24,8 @@ POOL_CHECK_INTERVAL_S = 0.2
 def run_job(self, job_id: str) -> str | None:
     """Claim and run one job; everything it does lands in the database, not in Celery."""
     init_db()
-    status = execute_job(job_id, worker=f"{self.request.hostname} pid {os.getpid()}")
+    worker = f"{self.request.hostname} pid {os.getpid()}"
+    status = execute_job(job_id, worker=worker, send=resend_job)
     service.step_finished(job_id, send=send_job)
     return status and str(status)
 
