@@ -66,6 +66,7 @@ def problem(folder: Path) -> str | None:
     broken = [p.name for p in sorted(folder.glob("*.json")) if _json(p) is None]
     if broken:  # a 0-byte or cut-short config, tokenizer or index
         return f"{', '.join(broken)} unreadable"
+
     def present(name: str) -> bool:
         return (folder / name).is_file() and (folder / name).stat().st_size > 0
 

@@ -18,9 +18,9 @@ from core.errors import JobFailure
 from core.kinds.train import trackers
 from core.kinds.train.spec import TrainSpec
 from core.specs.paths import relative
+from core.training import distributed
 from core.training.callbacks import JobCallback
 from core.training.checkpoints import trainer_state
-from core.training import distributed
 from core.training.data import Splits
 from core.training.device import Device
 

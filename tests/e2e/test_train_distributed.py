@@ -62,7 +62,7 @@ def test_cancel_stops_both_ranks(redis_service, sample_workspace):
     copy_workspace(sample_workspace, service.workspace)
     service.start_worker("gpu,gpu.2")
     job = service.submit({**SPEC, "max_steps": 200, "save_steps": 100, "eval_steps": 100})
-    wait_until(lambda: (service.job(job["id"])["progress_step"] or 0) >= 1, 180, "step 1")
+    wait_until(lambda: (service.job(job["id"])["progress"]["step"] or 0) >= 1, 180, "step 1")
     assert sorted(ranks(service.workspace)) == [0, 1]
     assert service.http.post(f"/jobs/{job['id']}/cancel").status_code in (200, 202)
 

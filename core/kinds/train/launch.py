@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -117,10 +118,8 @@ def _kill(proc: subprocess.Popen) -> None:
         pass
     except ProcessLookupError:
         return
-    try:
+    with suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     proc.wait()
 
 
@@ -139,8 +138,7 @@ def _outcome(folder: Path, spec: TrainSpec, relay: Relay, ctx: RunContext) -> di
     outcomes = _read_outcomes(folder, spec.gpus)
     summary = {r: (o or {}).get("outcome", "died") for r, o in outcomes.items()}
     ctx.event(
-        "training processes ended: "
-        + ", ".join(f"rank {r} {what}" for r, what in summary.items()),
+        "training processes ended: " + ", ".join(f"rank {r} {what}" for r, what in summary.items()),
         data={"ranks": {str(r): o and _brief(o) for r, o in outcomes.items()}},
     )
     _rewrite_metrics(spec, relay, ctx)

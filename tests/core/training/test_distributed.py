@@ -7,7 +7,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from core.errors import JobCancelled, JobFailure
+from core.errors import JobFailure
 from core.kinds.train.plan import optimizer_steps
 from core.kinds.train.runner import run
 from core.kinds.train.spec import TrainSpec
@@ -45,7 +45,8 @@ def ranks_event(ctx):
     return data["ranks"]
 
 
-def test_two_ranks_train_and_rank_zero_alone_reports(workspace):
+def test_two_ranks_train_alike_and_rank_zero_alone_reports(workspace, tmp_path, rank_hooks):
+    rank_hooks.setenv("C64FT_TEST_RANK_WEIGHTS", str(tmp_path))  # each rank saves its weights
     result, ctx = train(workspace)
     assert result["processes"] == 2 and result["distributed"] == "ddp"
     assert result["effective_batch_size"] == 4 * 1 * 2
@@ -67,40 +68,10 @@ def test_two_ranks_train_and_rank_zero_alone_reports(workspace):
         "rng_state_0.pth",
         "rng_state_1.pth",
     }
-
-
-def test_both_ranks_end_with_the_same_weights(workspace, tmp_path, rank_hooks):
-    """Each rank saves its own weights at the end: DDP keeps the copies identical."""
-    rank_hooks.setenv("C64FT_TEST_RANK_WEIGHTS", str(tmp_path))
-    train(workspace, max_steps=2, save_steps=2)
     ranks = [load_file(tmp_path / f"rank-{r}.safetensors") for r in (0, 1)]
     assert ranks[0].keys() == ranks[1].keys() and ranks[0]
-    assert all(torch.equal(ranks[0][k], ranks[1][k]) for k in ranks[0])
-    # and they trained: LoRA's B matrices start at zero
-    assert any(ranks[0][k].abs().sum() > 0 for k in ranks[0] if "lora_B" in k)
-
-
-class CancelAt(RecordingContext):
-    def __init__(self, workspace, step):
-        super().__init__(workspace)
-        self.step = step
-
-    def _show_progress(self, fraction, step, total):
-        super()._show_progress(fraction, step, total)
-        if step is not None and step >= self.step:
-            self.cancel_requested.set()
-
-
-def test_cancel_stops_both_ranks_at_one_step_with_one_checkpoint(workspace):
-    ctx = CancelAt(workspace, 1)
-    with pytest.raises(JobCancelled, match="stopped at step"):
-        train(workspace, ctx=ctx, max_steps=40, save_steps=100, eval_steps=100)
-    ranks = ranks_event(ctx)
-    assert {r["outcome"] for r in ranks.values()} == {"cancelled"}
-    assert ranks["0"]["message"] == ranks["1"]["message"]  # "dapt stopped at step N; …"
-    [(phase, step, _, _)] = ctx.checkpoints
-    assert f"step {step};" in ranks["0"]["message"] and step < 40
-    assert (workspace / f"models/ft-dapt/checkpoint-{step}/trainer_state.json").is_file()
+    assert all(torch.equal(ranks[0][k], ranks[1][k]) for k in ranks[0])  # as DDP requires
+    assert any(ranks[0][k].abs().sum() > 0 for k in ranks[0] if "lora_B" in k)  # B starts at 0
 
 
 def test_out_of_memory_on_one_rank_is_the_jobs_failure(workspace, rank_hooks):
