@@ -95,3 +95,12 @@ def test_fsdp_is_for_a_full_fine_tune_only():
         TrainSpec.model_validate({**TWO, "distributed": "fsdp"})
     spec = TrainSpec.model_validate({**TWO, "distributed": "fsdp", "use_lora": False})
     assert spec.distributed == "fsdp"
+
+
+def test_fsdp_trains_a_full_model_on_two_ranks(workspace):
+    fields = {"distributed": "fsdp", "use_lora": False, "max_steps": 2, "save_steps": 2}
+    result, ctx = train(workspace, **fields)
+    assert result["distributed"] == "fsdp"
+    assert result["phases"]["dapt"]["steps"] == 2
+    assert (workspace / "models/ft-dapt/model.safetensors").is_file()
+    assert [c[:2] for c in ctx.checkpoints] == [("dapt", 2)]
