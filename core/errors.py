@@ -54,3 +54,19 @@ class IllegalTransition(Exception):
     def __init__(self, job_id: str, current: str, target: str) -> None:
         super().__init__(f"job {job_id} is {current}; it cannot become {target}")
         self.job_id, self.current, self.target = job_id, current, target
+
+
+RANK_LOST_HINT = (
+    "A training process died without a word (killed: out of host memory, an operator, a "
+    "driver fault). The job is retried and resumes from its latest checkpoint; if it keeps "
+    "happening, check the worker's memory and its kernel log."
+)
+
+
+class JobLost(JobFailure):
+    """A process the job cannot go on without died (a rank of a multi-GPU run was killed): the
+    service runs the job again, from its latest checkpoint, as the reaper does for a lost
+    worker; past its last attempt, or under `c64ft run`, it is a failure (`rank_lost`)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("rank_lost", message, hint=RANK_LOST_HINT)

@@ -28,7 +28,8 @@ EX_DEVICE_CONFLICT = 3  # the exit status of a worker refused for a device anoth
 def run_job(self, job_id: str) -> str | None:
     """Claim and run one job; everything it does lands in the database, not in Celery."""
     init_db()
-    status = execute_job(job_id, worker=f"{self.request.hostname} pid {os.getpid()}")
+    worker = f"{self.request.hostname} pid {os.getpid()}"
+    status = execute_job(job_id, worker=worker, send=resend_job)
     service.step_finished(job_id, send=send_job)
     return status and str(status)
 

@@ -4,15 +4,16 @@ import _thread
 import logging
 import threading
 import traceback
+from collections.abc import Callable
 from datetime import timedelta
 
 from pydantic import ValidationError
 
 from core.config import get_settings
-from core.errors import IllegalTransition, JobCancelled, JobFailure, JobNotFound
+from core.errors import IllegalTransition, JobCancelled, JobFailure, JobLost, JobNotFound
 from core.jobs import journal, store
 from core.jobs.context import StoreContext
-from core.jobs.models import JobStatus, utcnow
+from core.jobs.models import Job, JobStatus, utcnow
 from core.jobs.workflow import step_link
 from core.kinds import KINDS
 from core.kinds.running import run_spec
@@ -53,8 +54,12 @@ class Heartbeat(threading.Thread):
                     _thread.interrupt_main()
 
 
-def execute_job(job_id: str, *, worker: str) -> JobStatus | None:
-    """Run `job_id` if this call wins the claim; returns its final status, None for a duplicate."""
+def execute_job(
+    job_id: str, *, worker: str, send: Callable[[Job], None] | None = None
+) -> JobStatus | None:
+    """Run `job_id` if this call wins the claim; returns its final status, None for a duplicate.
+    A job that lost one of its processes (JobLost) is queued again and sent with `send` (without
+    it, the reaper sends it at its next pass)."""
     try:
         job = store.claim(job_id, worker=worker)
     except (IllegalTransition, JobNotFound) as exc:
@@ -68,6 +73,9 @@ def execute_job(job_id: str, *, worker: str) -> JobStatus | None:
         spec = _parse_spec(job.kind, job.spec)
         result = run_spec(spec, ctx)
         outcome, fields = S.succeeded, {"result": result, "progress_fraction": 1.0}
+    except JobLost as exc:
+        heartbeat.finished.set()
+        return _retry(job_id, exc, send)
     except JobCancelled as exc:
         outcome, fields = S.cancelled, {}
         ctx.event(f"stopped: {exc}")
@@ -103,6 +111,33 @@ def _parse_spec(kind: str, spec: dict) -> SpecBase:
             "C64FT_INPUT_ROOTS, C64FT_ALLOWED_BASE_MODELS); `c64ft config` prints them.",
             param=field,
         ) from exc
+
+
+def _retry(job_id: str, lost: JobLost, send: Callable[[Job], None] | None) -> JobStatus:
+    """What the reaper does for a lost worker, at once: queued for another attempt (which
+    resumes from the latest checkpoint); past the last attempt, or while being cancelled, the
+    job ends."""
+    job = store.get_job(job_id)
+    if job.status == S.cancelling:
+        return _finish(job_id, S.cancelled, {})
+    if job.attempt >= job.max_attempts:
+        error = lost.as_error(stage=job.stage)
+        error["message"] += f" on attempt {job.attempt} of {job.max_attempts}"
+        return _finish(job_id, S.failed, {"error": error})
+    event = {
+        "message": f"{lost.message}; queued for attempt {job.attempt + 1}",
+        "level": "warning",
+        "stage": "recovery",
+    }
+    try:
+        job = store.transition(
+            job_id, S.queued, only_from={S.running}, event=event, worker=None, heartbeat_at=None
+        )
+    except IllegalTransition:  # a cancel came in meanwhile: the job ends as it asked
+        return _finish(job_id, S.cancelled, {})
+    if send is not None:
+        send(job)
+    return S.queued
 
 
 def _finish(job_id: str, outcome: JobStatus, fields: dict) -> JobStatus:

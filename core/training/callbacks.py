@@ -1,5 +1,6 @@
 """The bridge from a Hugging Face trainer to the job: metrics, progress, checkpoints, cancel."""
 
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,16 +10,27 @@ from transformers import TrainerCallback, TrainerControl, TrainerState, Training
 
 from core.context import RunContext
 from core.specs.paths import relative
+from core.training import distributed
 
 METRIC_FLUSH_S = 5.0  # metric rows are written in batches, at most this often
 
 
 class JobCallback(TrainerCallback):
     """Records each log as a metric row, moves the job's progress with the global step, records
-    each checkpoint, and on a cancel request saves a checkpoint and stops at the step's end."""
+    each checkpoint, and on a cancel request saves a checkpoint and stops at the step's end.
 
-    def __init__(self, ctx: RunContext, phase: str, span: tuple[float, float]) -> None:
+    `stop_wanted` is where a cancel request shows: the context's own flag in one process; in a
+    process group, rank 0's request, which every rank hears at the same step end."""
+
+    def __init__(
+        self,
+        ctx: RunContext,
+        phase: str,
+        span: tuple[float, float],
+        stop_wanted: threading.Event | None = None,
+    ) -> None:
         self.ctx, self.phase, self.span = ctx, phase, span
+        self.stop_wanted = stop_wanted or ctx.cancel_requested
         self.pending: list[dict[str, Any]] = []
         self.recorded: list[dict[str, Any]] = []  # every point, with its time: the metrics file
         self.last_flush = time.monotonic()
@@ -33,7 +45,9 @@ class JobCallback(TrainerCallback):
         )
         if state.max_steps and state.global_step >= state.max_steps:
             control.should_save = True  # the last step is always a checkpoint to resume from
-        if self.ctx.cancel_requested.is_set() and not self.cancelled:
+        stop = distributed.agree(self.stop_wanted.is_set())  # a collective: every rank, every step
+        if stop and not self.cancelled:
+            self.ctx.cancel_requested.set()  # every rank's later step boundaries see it too
             self.cancelled = True
             control.should_save = True
             control.should_training_stop = True

@@ -19,7 +19,8 @@ from core.context import RunContext
 CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 WEIGHTS = ("adapter_model.safetensors", "model.safetensors", "model.safetensors.index.json")
 CONFIGS = ("adapter_config.json", "config.json")
-TRAINING_STATE = ("optimizer.pt", "scheduler.pt")
+OPTIMIZER_STATE = ("optimizer.pt", "optimizer.bin")  # the latter under FSDP
+SCHEDULER_STATE = "scheduler.pt"
 STATE_FILE = "trainer_state.json"
 
 
@@ -65,9 +66,12 @@ def problem(folder: Path) -> str | None:
     broken = [p.name for p in sorted(folder.glob("*.json")) if _json(p) is None]
     if broken:  # a 0-byte or cut-short config, tokenizer or index
         return f"{', '.join(broken)} unreadable"
-    missing = [
-        n for n in TRAINING_STATE if not (folder / n).is_file() or not (folder / n).stat().st_size
-    ]
+
+    def present(name: str) -> bool:
+        return (folder / name).is_file() and (folder / name).stat().st_size > 0
+
+    missing = [] if any(map(present, OPTIMIZER_STATE)) else ["optimizer.pt"]
+    missing += [] if present(SCHEDULER_STATE) else [SCHEDULER_STATE]
     if missing:
         return f"{', '.join(missing)} missing or empty"
     return weights_problem(folder)

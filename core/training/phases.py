@@ -18,6 +18,7 @@ from core.errors import JobFailure
 from core.kinds.train import trackers
 from core.kinds.train.spec import TrainSpec
 from core.specs.paths import relative
+from core.training import distributed
 from core.training.callbacks import JobCallback
 from core.training.checkpoints import trainer_state
 from core.training.data import Splits
@@ -66,7 +67,20 @@ def arguments(spec: TrainSpec, device: Device, phase: Phase) -> dict[str, Any]:
         "disable_tqdm": True,
         "include_num_input_tokens_seen": True,
         "dataloader_num_workers": 0,
+        **parallel_arguments(spec),
     }
+
+
+def parallel_arguments(spec: TrainSpec) -> dict[str, Any]:
+    """In a process group: its backend, and for FSDP the sharding; each checkpoint keeps the
+    whole model (a full state dict), so it resumes and exports as one process's does."""
+    if distributed.world_size() == 1:
+        return {}
+    found: dict[str, Any] = {"ddp_backend": distributed.backend()}
+    if spec.distributed == "fsdp":
+        found["fsdp"] = "full_shard auto_wrap"
+        found["fsdp_config"] = {"state_dict_type": "FULL_STATE_DICT"}
+    return found
 
 
 def dapt_trainer(model, tokenizer, spec, device, phase: Phase, callback: JobCallback) -> Trainer:

@@ -49,6 +49,8 @@ def test_train_field_errors_name_the_field(client):
         ({"batch_size": 0}, "batch_size"),
         ({"report_to": "comet"}, "report_to"),
         ({"report_to": ["tensorboard", "none"]}, "report_to"),
+        ({"gpus": 9}, "gpus"),
+        ({"distributed": "fsdp"}, "distributed"),  # fsdp shards a full fine-tune, not LoRA
     ]:
         answer = client.post("/jobs", json={"kind": "train", **body})
         assert answer.status_code == 422
@@ -79,6 +81,12 @@ def test_dry_run_plans_steps_and_tokens_without_loading_weights(
     assert dapt["splits"]["train"]["tokens"] <= 64 * dapt_rows  # truncated at max_length
     assert plan["phases"]["sft"]["splits"]["validation"]["rows"] > 0
     assert "self_attn" in plan["lora_targets"] and "vision" not in plan["lora_targets"]
+    assert plan["effective_batch_size"] == 8 and plan["processes"] == 1
+
+    two = client.post("/jobs?dry_run=true", json={**body, "gpus": 2}).json()
+    plan = next(c for c in two["checks"] if c["name"] == "plan")["data"]
+    assert plan["effective_batch_size"] == 16 and plan["processes"] == 2
+    assert plan["phases"]["dapt"]["optimizer_steps"] == math.ceil(math.ceil(dapt_rows / 8) / 2)
 
     missing = client.post("/jobs?dry_run=true", json={**body, "sft_dir": "data/none"}).json()
     assert missing["ok"] is False
@@ -124,6 +132,8 @@ ORIGINAL_DEFAULTS = {
     "chat_template_path": None,
     "packing": False,
     "allow_cpu": False,
+    "gpus": 1,
+    "distributed": "ddp",
     "resume_from_checkpoint": "auto",
     "from_checkpoint": None,
     "merge_adapter": True,

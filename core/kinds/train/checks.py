@@ -74,5 +74,7 @@ def _plan_notes(spec: TrainSpec, workspace: Path, failed: bool, produced: set[st
     steps = ", ".join(
         f"{p}: {f['optimizer_steps']} optimizer steps" for p, f in found["phases"].items()
     )
-    message = f"datasets readable; {steps}"
+    message = f"datasets readable; {steps}; effective batch {found['effective_batch_size']}"
+    if spec.gpus > 1:
+        message += f" ({spec.gpus} processes, {spec.distributed})"
     return [Check(name="plan", status="pass", message=message, data=found)]

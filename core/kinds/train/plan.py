@@ -51,12 +51,19 @@ def _lengths(tokenizer: Tokenizer, rows: list[Any], chat: bool, max_length: int)
     return [min(n, max_length) for n in lengths]
 
 
+def effective_batch_size(spec: TrainSpec) -> int:
+    """Sequences per optimizer step: each of the `gpus` processes takes its own batches."""
+    return spec.batch_size * spec.grad_accum * spec.gpus
+
+
 def optimizer_steps(spec: TrainSpec, rows: int) -> int:
     """The optimizer steps a phase takes on `rows` training rows, counted as the Trainer does:
-    a last short accumulation is a step of its own."""
+    the rows are shared among the `gpus` processes, and a last short accumulation is a step of
+    its own."""
     if spec.max_steps > 0:
         return spec.max_steps
-    per_epoch = max(1, math.ceil(math.ceil(rows / spec.batch_size) / spec.grad_accum))
+    batches = math.ceil(rows / (spec.batch_size * spec.gpus))  # per process, per epoch
+    per_epoch = max(1, math.ceil(batches / spec.grad_accum))
     return math.ceil(per_epoch * spec.epochs)
 
 
@@ -106,6 +113,9 @@ def plan(spec: TrainSpec, workspace: Path) -> dict[str, Any]:
         phases[phase] = {"splits": splits, "optimizer_steps": optimizer_steps(spec, train_rows)}
     return {
         "phases": phases,
+        "processes": spec.gpus,
+        "distributed": spec.distributed if spec.gpus > 1 else None,
+        "effective_batch_size": effective_batch_size(spec),
         "precision": f"{spec.precision} on a GPU (bf16 falls back to fp16 where unsupported); "
         + ("fp32 on a CPU" if spec.allow_cpu else "no CPU fallback (allow_cpu is false)"),
         "lora_targets": LORA_TARGETS[spec.lora_scope] if spec.use_lora else None,

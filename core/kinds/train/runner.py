@@ -14,7 +14,8 @@ from core.chat_template import DEFAULT_TEMPLATE, has_generation_blocks, load_tem
 from core.context import RunContext
 from core.errors import JobCancelled, JobFailure
 from core.kinds.train import trackers
-from core.kinds.train.plan import optimizer_steps
+from core.kinds.train.plan import effective_batch_size, optimizer_steps
+from core.kinds.train.relay import RankContext, stop_signal
 from core.kinds.train.resume import resume_point, start_point
 from core.kinds.train.spec import EVAL_SHARE, LORA_TARGETS, TrainSpec
 from core.metrics_csv import FILE_NAME, write_csv
@@ -22,7 +23,7 @@ from core.pipeline.build_marker import check_same_build
 from core.prompts import system_prompt
 from core.publish import claim_dir
 from core.specs.paths import relative, resolve, resolve_input
-from core.training import export
+from core.training import distributed, export
 from core.training.callbacks import JobCallback
 from core.training.checkpoints import reached_end
 from core.training.data import Splits, load_splits
@@ -145,10 +146,13 @@ def _final_weights(trainer, figures: dict[str, Any], outputs: _Outputs):
     best checkpoint's adapter into it), or without LoRA the best checkpoint loaded by name: the
     Trainer loads a whole model's best state dict by its in-memory names, which transformers 5
     saves under other ones, so nothing would match and the last step's weights would stay."""
-    if outputs.spec.use_lora or figures["weights"] != "best":
+    sharded = outputs.spec.distributed == "fsdp" and distributed.world_size() > 1
+    if outputs.spec.use_lora or (figures["weights"] != "best" and not sharded):
         return trainer.save_model
-    best = Path(trainer.state.best_model_checkpoint)
-    return outputs.load(best, best).save_pretrained
+    # under FSDP, save_model is a collective of every rank; the checkpoints hold whole models
+    last = Path(trainer.args.output_dir) / f"checkpoint-{trainer.state.global_step}"
+    source = Path(trainer.state.best_model_checkpoint) if figures["weights"] == "best" else last
+    return outputs.load(source, source).save_pretrained
 
 
 def _keep(phase: Phase, outputs: _Outputs, ctx: RunContext) -> dict[str, Any]:
@@ -157,7 +161,7 @@ def _keep(phase: Phase, outputs: _Outputs, ctx: RunContext) -> dict[str, Any]:
     assert phase.resume_from is not None
     best = best_checkpoint(phase.resume_from) if outputs.spec.load_best_model_at_end else None
     figures = kept_figures(phase, best, ctx)
-    if not export.is_exported(phase.output_dir, phase.resume_from):
+    if distributed.is_main() and not export.is_exported(phase.output_dir, phase.resume_from):
         source = best or phase.resume_from  # what train() would have left in the model
         model = outputs.load(source, source)
         outputs.save_phase(model.save_pretrained, phase.output_dir)
@@ -231,7 +235,9 @@ def _train_phases(
     ctx: RunContext,
 ) -> tuple[Any, list[JobCallback]]:
     """Train each phase in turn (keep a complete one), its figures and output into `report`.
-    Returns the last model trained and each phase's callback, with the points it recorded."""
+    Returns the last model trained and each phase's callback, with the points it recorded.
+    In a process group every rank trains; rank 0 alone writes the outputs, the others wait for
+    it at the end of each phase (SFT after DAPT starts from the DAPT output)."""
     spec, device, tokenizer = outputs.spec, outputs.device, outputs.tokenizer
     model, callbacks = None, []
     for phase in phases:
@@ -246,9 +252,10 @@ def _train_phases(
         report["artifacts"][f"{phase.name}_{kind}"] = relative(ctx.workspace, phase.output_dir)
         if phase.complete:  # the Trainer would take a step past the end, from the wrong weights
             report["phases"][phase.name], model = _keep(phase, outputs, ctx), None
+            distributed.barrier()
             continue
         model = outputs.load(adapter if phase.name == "sft" else None, phase.resume_from)
-        callback = JobCallback(ctx, phase.name, phase.span)
+        callback = JobCallback(ctx, phase.name, phase.span, stop_signal(ctx))
         callbacks.append(callback)
         if phase.name == "dapt":
             trainer = dapt_trainer(model, tokenizer, spec, device, phase, callback)
@@ -259,17 +266,30 @@ def _train_phases(
         except torch.OutOfMemoryError as exc:
             raise JobFailure("out_of_memory", str(exc).split("\n")[0], hint=OOM_HINT) from exc
         if callback.cancelled:
-            _write_metrics(spec, ctx, callbacks)  # the points up to the cancel
+            if distributed.is_main():
+                _write_metrics(spec, ctx, callbacks)  # the points up to the cancel
             raise JobCancelled(
                 f"{phase.name} stopped at step {trainer.state.global_step}; a checkpoint was saved"
             )
-        outputs.save_phase(
-            _final_weights(trainer, report["phases"][phase.name], outputs), phase.output_dir
-        )
+        if distributed.is_main():
+            figures = report["phases"][phase.name]
+            outputs.save_phase(_final_weights(trainer, figures, outputs), phase.output_dir)
+        distributed.barrier()
     return model, callbacks
 
 
 def run(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
+    """Train in this process, or with `gpus` above 1 in a torchrun process group that this
+    process launches and follows (`core.kinds.train.launch`)."""
+    if spec.gpus > 1 and not isinstance(ctx, RankContext):
+        from core.kinds.train.launch import run_ranks
+
+        return run_ranks(spec, ctx)
+    return train(spec, ctx)
+
+
+def train(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
+    """Train in this process: alone, or as one rank of a process group (which it has joined)."""
     workspace = ctx.workspace
     chosen = _check_trackers(spec)
     model_path = resolve_input(workspace, spec.model_path)
@@ -282,13 +302,17 @@ def run(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
     tokenizer = load_pretrained_tokenizer(model_path)
     template, assistant_only = _template(spec, workspace, ctx)
     tokenizer.chat_template = template
-    phases = _plan(spec, workspace, ctx)
-    for phase in phases:  # made and marked once the datasets are checked
-        claim_dir(phase.output_dir, kind=spec.kind)
+    with distributed.main_first():  # rank 0 tidies the output folders up before the others look
+        phases = _plan(spec, workspace, ctx)
+        for phase in phases:  # made and marked once the datasets are checked
+            claim_dir(phase.output_dir, kind=spec.kind)
     report: dict[str, Any] = {
         "device": device.name,
         "precision": device.precision,
         "lora_targets": LORA_TARGETS[spec.lora_scope] if spec.use_lora else None,
+        "processes": distributed.world_size(),
+        "distributed": spec.distributed if distributed.world_size() > 1 else None,
+        "effective_batch_size": effective_batch_size(spec),
         "phases": {},
         "artifacts": {},
         "datasets": {},
@@ -298,6 +322,8 @@ def run(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
     tracking = resolve(workspace, spec.tracking_dir())
     with trackers.environment(chosen, tracking) as where:
         model, callbacks = _train_phases(phases, outputs, adapter, assistant_only, report, ctx)
+    if not distributed.is_main():
+        return report  # rank 0 writes the rest, and its report is the job's result
     report["metrics_csv"] = _write_metrics(spec, ctx, callbacks)
     if chosen:
         report["trackers"] = _trackers_report(chosen, where, phases, workspace)

@@ -12,6 +12,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from core.kinds.build_datasets.spec import DAPT_FOLDER, SFT_FOLDER, dataset_dir
+from core.routing import MAX_GPUS
 from core.specs.base import SpecBase
 from core.specs.paths import WorkspacePath
 
@@ -105,6 +106,21 @@ class TrainSpec(SpecBase):
     )
     packing: bool = Field(False, description="Pack SFT examples into full-length sequences.")
     allow_cpu: bool = Field(False, description="Train on the CPU when the worker has no GPU.")
+    gpus: int = Field(
+        1,
+        ge=1,
+        le=MAX_GPUS,
+        description="Devices the job trains on, one process each (torchrun); the job waits in "
+        "queue `gpu.N` for a worker that owns at least N. batch_size is per device: the "
+        "effective batch is batch_size × grad_accum × gpus. With allow_cpu and no GPU, N CPU "
+        "processes (gloo).",
+    )
+    distributed: Literal["ddp", "fsdp"] = Field(
+        "ddp",
+        description="How several processes share the model (gpus > 1): ddp keeps a whole copy "
+        "in each; fsdp shards the weights and optimizer state, for a full fine-tune only "
+        "(use_lora false).",
+    )
     resume_from_checkpoint: Literal["auto", "never"] = Field(
         "auto", description="auto: continue from the latest checkpoint in the output folder."
     )
@@ -178,6 +194,16 @@ class TrainSpec(SpecBase):
                 1,
                 "must be at least 2 (or null) while load_best_model_at_end is true: the best "
                 "checkpoint and the last one, to resume from, are both kept",
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _fsdp_needs_a_full_fine_tune(self) -> Self:
+        if self.distributed == "fsdp" and self.use_lora:
+            raise field_error(
+                "distributed",
+                "fsdp",
+                "fsdp shards a full fine-tune: set use_lora false, or use ddp for a LoRA adapter",
             )
         return self
 
