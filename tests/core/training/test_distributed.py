@@ -31,7 +31,8 @@ def rank_hooks(monkeypatch):
     """The ranks load `rank_hooks/sitecustomize.py`; the test's variables say what it does."""
     import os
 
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(HOOKS), os.environ["PYTHONPATH"]]))
+    inherited = os.environ.get("PYTHONPATH", "")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(HOOKS), inherited])))
     return monkeypatch
 
 
