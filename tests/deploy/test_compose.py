@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import make_url
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import make_url
 
 from core.config import Settings
 from tests.deploy.containers import (
