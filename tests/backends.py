@@ -3,7 +3,7 @@ SQLite (the session workspace's file) and once on Postgres (a fresh database per
 server of C64FT_TEST_POSTGRES_URL), as the same tests in one pytest run; ids end in [sqlite] or
 [postgres].
 
-A folder opts in with `from tests.backends import backend` in its conftest.py: that fixture
+A folder opts in with `backend = backend_fixture(...)` in its conftest.py: that fixture
 overrides the root conftest's `backend` (SQLite only), which the `client` fixture depends on, so
 the API under test talks to the module's database.
 """
@@ -77,8 +77,7 @@ def empty_database(backend: str, folder: Path) -> Iterator[None]:
         drop_database(url)
 
 
-@pytest.fixture(scope="module", params=BACKENDS, autouse=True)
-def backend(request) -> Iterator[str]:
+def per_backend(request) -> Iterator[str]:
     """The module's job database: SQLite (the session's), or a fresh Postgres database."""
     if request.param == SQLITE:
         yield SQLITE
@@ -89,3 +88,11 @@ def backend(request) -> Iterator[str]:
             yield POSTGRES
     finally:
         drop_database(url)
+
+
+def backend_fixture(*, autouse: bool):
+    """`per_backend` as the `backend` fixture of a folder: autouse runs every test there on both
+    backends; without, the tests that ask for it (or for `client`, which does)."""
+    return pytest.fixture(scope="module", params=BACKENDS, autouse=autouse, name="backend")(
+        per_backend
+    )

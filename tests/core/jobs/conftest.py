@@ -1,5 +1,5 @@
 """Every test here runs on SQLite and on Postgres (tests/backends.py)."""
 
-from tests.backends import backend
+from tests.backends import backend_fixture
 
-__all__ = ["backend"]
+backend = backend_fixture(autouse=True)
