@@ -39,8 +39,16 @@ def database():
 
 
 @pytest.fixture(scope="module")
-def client():
-    """The API in this process (FastAPI's TestClient) on the session workspace."""
+def backend() -> str:
+    """The job database of a module's tests: the session's SQLite file. The folders whose tests
+    exercise the store override it (tests/backends.py) to run each module on SQLite and Postgres."""
+    return "sqlite"
+
+
+@pytest.fixture(scope="module")
+def client(backend):
+    """The API in this process (FastAPI's TestClient) on the session workspace and the module's
+    job database (`backend`)."""
     from fastapi.testclient import TestClient
 
     from api.main import app

@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
+from sqlalchemy import BigInteger, literal
 from sqlmodel import col, select
 
 from core.jobs.db import read_session, write_session
@@ -63,9 +64,11 @@ def iter_metrics(job_id: str, *, page: int = 1000) -> Iterator[dict[str, Any]]:
 
 def _page(model: type[Row], job_id: str, after: int, limit: int) -> tuple[list[Row], bool]:
     """One page of a job's rows by id; one row more is read to tell whether more follow."""
+    # `after` is bound as a 64-bit integer: the API takes any id up to 2**63 - 1, and Postgres
+    # refuses to bind a larger value to its 32-bit id column's type ("integer out of range").
     query = (
         select(model)
-        .where(model.job_id == job_id, col(model.id) > after)
+        .where(model.job_id == job_id, col(model.id) > literal(after, BigInteger))
         .order_by(col(model.id))
         .limit(limit + 1)
     )

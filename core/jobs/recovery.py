@@ -10,14 +10,16 @@
 
 import logging
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
 
 from core.config import get_settings
-from core.errors import IllegalTransition, JobFailure
+from core.errors import JobFailure
 from core.jobs import journal, store, workflow
-from core.jobs.models import Job, JobStatus, utcnow
+from core.jobs.db import write_session
+from core.jobs.models import Job, JobEvent, JobStatus, utcnow
 
 log = logging.getLogger(__name__)
 S = JobStatus
@@ -43,9 +45,7 @@ def reap(*, send: Callable[[Job], None], queue_depth: Callable[[str], int]) -> R
     report = ReapReport()
     stale_before = utcnow() - timedelta(seconds=settings.heartbeat_timeout_s)
     for job in store.stale_jobs(stale_before):
-        # IllegalTransition: it moved meanwhile (finished, or another reaper got it first)
-        with suppress(IllegalTransition):
-            _recover_stale(job, send, report)
+        recover_if_stale(job.id, stale_before, send, report)
     sent_before = utcnow() - timedelta(seconds=settings.requeue_after_s)
     depths: dict[str, int] = {}
     for job in store.waiting_jobs(sent_before):
@@ -60,12 +60,28 @@ def reap(*, send: Callable[[Job], None], queue_depth: Callable[[str], int]) -> R
     return report
 
 
-def _recover_stale(job: Job, send: Callable[[Job], None], report: ReapReport) -> None:
+def recover_if_stale(
+    job_id: str, stale_before: datetime, send: Callable[[Job], None], report: ReapReport
+) -> None:
+    """Recover a job found stale, if it still is once its row is locked: every worker runs a
+    reaper, so another may have retried it meanwhile and a worker claimed it again (fresh
+    heartbeat, a new attempt); deciding on the list's old copy would take it from that worker."""
+    with write_session() as session:
+        job = store.lock_job(session, job_id)
+        if not store.is_stale(job, stale_before):
+            return
+        retried = _decide(session, job, report)
+    if retried:
+        send(job)
+
+
+def _decide(session: Session, job: Job, report: ReapReport) -> bool:
+    """Apply the reaper's decision on a stale job locked in `session`; True: it is queued again."""
     last_seen = f"{job.heartbeat_at:%H:%M:%S} UTC" if job.heartbeat_at else "never"
     lost = f"worker {job.worker} lost (last heartbeat: {last_seen})"
     if job.status == S.cancelling:
-        event = {"message": f"{lost}; it was being cancelled", "stage": "recovery"}
-        store.transition(job.id, S.cancelled, event=event)
+        event = JobEvent(job_id=job.id, message=f"{lost}; it was being cancelled", stage="recovery")
+        store.apply_transition(session, job, S.cancelled)
         report.cancelled.append(job.id)
     elif job.attempt >= job.max_attempts:
         error = JobFailure(
@@ -73,16 +89,13 @@ def _recover_stale(job: Job, send: Callable[[Job], None], report: ReapReport) ->
             f"{lost} on attempt {job.attempt} of {job.max_attempts}",
             hint=WORKER_LOST_HINT,
         )
-        event = {"message": error.message, "level": "error", "stage": "recovery"}
-        store.transition(job.id, S.failed, event=event, error=error.as_error(stage=job.stage))
+        event = JobEvent(job_id=job.id, message=error.message, level="error", stage="recovery")
+        store.apply_transition(session, job, S.failed, error=error.as_error(stage=job.stage))
         report.failed.append(job.id)
     else:
-        store.transition(job.id, S.queued, only_from={S.running}, worker=None, heartbeat_at=None)
-        journal.add_event(
-            job.id,
-            f"{lost}; queued for attempt {job.attempt + 1}",
-            level="warning",
-            stage="recovery",
-        )
-        send(job)
+        message = f"{lost}; queued for attempt {job.attempt + 1}"
+        event = JobEvent(job_id=job.id, message=message, level="warning", stage="recovery")
+        store.apply_transition(session, job, S.queued, worker=None, heartbeat_at=None)
         report.retried.append(job.id)
+    session.add(event)
+    return job.status == S.queued

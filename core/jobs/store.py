@@ -187,16 +187,28 @@ def apply_transition(
 
 def claim(job_id: str, *, worker: str) -> Job:
     """queued → running for exactly one caller; a duplicate delivery gets IllegalTransition."""
-    attempt = get_job(job_id).attempt + 1  # only a claim changes it, and one claim wins
     now = utcnow()
-    return transition(
-        job_id,
-        S.running,
-        only_from={S.queued},
-        worker=worker,
-        started_at=now,
-        heartbeat_at=now,
-        attempt=attempt,
+    with write_session() as session:
+        job = lock_job(session, job_id)
+        # The attempt is counted under the row lock: a claim that read the job before another
+        # claim and the reaper's retry (workers on several hosts) still counts the right attempt.
+        apply_transition(
+            session,
+            job,
+            S.running,
+            only_from={S.queued},
+            worker=worker,
+            started_at=now,
+            heartbeat_at=now,
+            attempt=job.attempt + 1,
+        )
+    return job
+
+
+def is_stale(job: Job, older_than: datetime) -> bool:
+    """A running or cancelling job whose last heartbeat is older than `older_than` (or none)."""
+    return job.status in (S.running, S.cancelling) and (
+        job.heartbeat_at is None or job.heartbeat_at < older_than
     )
 
 

@@ -151,7 +151,7 @@ def test_a_checkpoint_deleted_by_retention_is_listed_as_not_on_disk(client):
 
     job = post(client, SMOKE).json()
     kept = get_settings().workspace / "models/retention/checkpoint-10"
-    kept.mkdir(parents=True)
+    kept.mkdir(parents=True, exist_ok=True)  # again on the second backend
     journal.add_checkpoint(
         job["id"], phase="sft", step=5, path="models/retention/checkpoint-5", metrics=None
     )

@@ -1,4 +1,4 @@
-"""GET /metrics and GET /workers on a real SQLite database of hand-written rows."""
+"""GET /metrics and GET /workers on a real database (SQLite, Postgres) of hand-written rows."""
 
 from datetime import timedelta
 
@@ -7,8 +7,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from api.prometheus import DURATION_BOUNDS, TRAIN_HELP
 from core.jobs import stats
-from core.jobs.db import init_db, write_session
+from core.jobs.db import write_session
 from core.jobs.models import Job, JobMetric, JobStatus, Worker, utcnow
+from tests.backends import empty_database
 from worker.celery_app import QUEUES
 
 NOW = utcnow()
@@ -48,9 +49,13 @@ def metric_rows() -> list[JobMetric]:
 
 
 @pytest.fixture
-def store(settings_env, tmp_path):
-    settings_env(database_url=f"sqlite:///{tmp_path / 'monitoring.db'}")
-    init_db()
+def store(backend, tmp_path):
+    with empty_database(backend, tmp_path):
+        add_rows()
+        yield
+
+
+def add_rows() -> None:
     with write_session() as session:
         session.add_all(job_rows())
         session.flush()

@@ -54,14 +54,17 @@ def test_train_outputs_never_overwrite_the_base_model(client, models):
     assert "this job's other output models/x" in found["sft_output_dir"]
 
 
-def test_datasets_never_overwrite_the_manuals_the_database_or_a_model(client, models):
+def test_datasets_never_overwrite_the_manuals_the_database_or_a_model(client, models, backend):
     body = {"kind": "build_datasets", "model_path": "models/base"}
     found = refused(client, {**body, "output_dir": "c64_docs"})
     assert "it is this job's source_dir" in found["output_dir"]
     found = refused(client, {**body, "interim_dir": "data"})
-    assert "it is the job database's folder" in found["interim_dir"]
-    found = refused(client, {**body, "output_dir": "data/c64ft.db"})
-    assert "it is the job database" in found["output_dir"]
+    if backend == "sqlite":  # a database file in the workspace is fenced like the manuals
+        assert "it is the job database's folder" in found["interim_dir"]
+        found = refused(client, {**body, "output_dir": "data/c64ft.db"})
+        assert "it is the job database" in found["output_dir"]
+    else:  # Postgres keeps no file in the workspace; data/ still holds the file broker's queues
+        assert "it holds the embedded broker's folder" in found["interim_dir"]
     found = refused(client, {**body, "output_dir": "models/keep"})
     assert "no c64ft job made" in found["output_dir"]
 

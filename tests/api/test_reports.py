@@ -42,7 +42,7 @@ def workspace():
 
 
 def test_a_finished_dataset_job_serves_its_validation_report(client, workspace):
-    (workspace / "data/reports-a").mkdir(parents=True)
+    (workspace / "data/reports-a").mkdir(parents=True, exist_ok=True)
     (workspace / "data/reports-a/validation_report.md").write_text(REPORT)
     job_id = _finished_datasets_job("data/reports-a")
 
@@ -63,7 +63,7 @@ def test_a_running_job_has_no_report_yet(client, workspace):
 
 
 def test_a_workflow_serves_the_markdown_reports_its_result_names(client, workspace):
-    (workspace / "results/rv-1").mkdir(parents=True)
+    (workspace / "results/rv-1").mkdir(parents=True, exist_ok=True)
     (workspace / "results/rv-1/summary.md").write_text("# Summary\n")
     job_id = _workflow_job(
         {"reasoning": "results/rv-1/summary.md", "model": {"merged_model": "models/x"}}
@@ -73,13 +73,14 @@ def test_a_workflow_serves_the_markdown_reports_its_result_names(client, workspa
     assert client.get(f"/jobs/{job_id}/reports/reasoning").text == "# Summary\n"
 
 
-def test_no_file_outside_the_workspace_is_served(client, workspace, tmp_path):
+def test_no_file_outside_the_workspace_is_served(client, workspace, tmp_path, backend):
     secret = tmp_path / "secret.md"
     secret.write_text("not yours")
-    (workspace / "results/rv-2").mkdir(parents=True)
-    os.symlink(secret, workspace / "results/rv-2/summary.md")
+    folder = f"results/rv-2-{backend}"  # a link of its own per backend's run
+    (workspace / folder).mkdir(parents=True)
+    os.symlink(secret, workspace / folder / "summary.md")
     job_id = _workflow_job(
-        {"reasoning": "results/rv-2/summary.md", "up": "../../../etc/passwd.md", "abs": str(secret)}
+        {"reasoning": f"{folder}/summary.md", "up": "../../../etc/passwd.md", "abs": str(secret)}
     )
     listed = client.get(f"/jobs/{job_id}/reports").json()["data"]
     assert {r["name"]: r["on_disk"] for r in listed} == {

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import make_url
 
 from core.config import Settings
 from tests.deploy.containers import (
@@ -19,6 +20,7 @@ from tests.deploy.containers import (
     compose_env,
     config,
     new_project,
+    readme_section,
 )
 
 MOUNTS = {"c64_docs", "data", "models", "results"}
@@ -195,6 +197,40 @@ def test_flower_only_behind_its_profile(project, amd):
     flower = config(project, "--profile", "flower")["services"]["flower"]
     assert flower["environment"]["CELERY_BROKER_URL"] == "redis://redis:6379/0"
     assert flower["ports"][0]["host_ip"] == "127.0.0.1"
+
+
+@pytest.fixture(scope="module")
+def with_postgres(project, tmp_path_factory) -> dict:
+    """The Postgres set-up as the README gives it (Postgres section): lines appended to .env."""
+    folder = new_project(tmp_path_factory.mktemp("compose-postgres"))
+    (folder / ".env").write_text((project / ".env").read_text())
+    block = bash_block(readme_section("Postgres"), "COMPOSE_PROFILES=postgres")
+    subprocess.run(["bash", "-euc", block], cwd=folder, env=compose_env(), check=True)
+    return config(folder)
+
+
+def test_postgres_only_behind_its_profile_with_a_volume_and_a_healthcheck(amd, with_postgres):
+    assert "postgres" not in amd
+    postgres = with_postgres["services"]["postgres"]
+    assert postgres["image"].startswith("postgres:")
+    assert postgres["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]
+    assert _mounts(postgres)["/var/lib/postgresql/data"] == "postgres-data"
+    assert "postgres-data" in with_postgres["volumes"]
+    assert postgres["ports"][0]["host_ip"] == "127.0.0.1"
+    assert postgres["ports"][0]["target"] == 5432
+
+
+def test_with_postgres_every_container_uses_it_and_waits_for_it(amd, with_postgres, monkeypatch):
+    services = with_postgres["services"]
+    password = services["postgres"]["environment"]["POSTGRES_PASSWORD"]
+    assert len(password) == 32  # the README's own, not the default
+    for name in ("api", "worker-gpu", "worker-cpu"):
+        waits = {"condition": "service_healthy", "required": False}  # ignored without the profile
+        assert amd[name]["depends_on"]["postgres"] == waits
+        assert services[name]["depends_on"]["postgres"] == waits
+        url = make_url(_settings_in(services[name]["environment"], monkeypatch).database_url)
+        assert (url.drivername, url.host, url.port) == ("postgresql+psycopg", "postgres", 5432)
+        assert (url.username, url.password, url.database) == ("c64ft", password, "c64ft")
 
 
 # The compose profile `monitoring`: Prometheus and Grafana, their files, the dashboard's queries.

@@ -86,3 +86,19 @@ def test_a_recently_sent_job_is_not_resent(settings_env):
     job = store.create_job(spec=GpuSmokeSpec(kind="gpu_smoke"))
     store.mark_dispatched(job.id)
     assert job.id not in reap(Broker(depth=0)).resent
+
+
+def test_a_job_another_reaper_retried_and_a_worker_claimed_again_is_left_to_that_worker():
+    job = running_job(attempt=1)
+    stale_before = utcnow() - timedelta(seconds=30)
+    [seen] = [j for j in store.stale_jobs(stale_before) if j.id == job.id]  # this reaper's list
+    first, second = Broker(), Broker()
+    recovery.recover_if_stale(seen.id, stale_before, first.send, recovery.ReapReport())
+    store.claim(job.id, worker="new")  # attempt 2, heartbeat now
+    report = recovery.ReapReport()
+    recovery.recover_if_stale(seen.id, stale_before, second.send, report)  # the second reaper
+    assert report == recovery.ReapReport() and second.sent == []
+    claimed = store.get_job(job.id)
+    assert (claimed.status, claimed.worker, claimed.attempt) == (S.running, "new", 2)
+    retries = [e for e in journal.list_events(job.id)[0] if e.stage == "recovery"]
+    assert [e.message.endswith("queued for attempt 2") for e in retries] == [True]

@@ -1,6 +1,8 @@
-"""The job store on a real SQLite file: lifecycle, atomic claim, concurrent writers."""
+"""The job store on a real SQLite file and a real Postgres database: lifecycle, atomic claim,
+concurrent writers."""
 
 import multiprocessing
+import threading
 
 import pytest
 
@@ -84,6 +86,38 @@ def test_only_one_of_many_concurrent_claims_wins():
     assert outcomes == ["lost"] * 5 + ["won"]
     claimed = store.get_job(job.id)
     assert claimed.status == S.running and claimed.attempt == 1
+
+
+def test_of_many_threads_claiming_one_job_exactly_one_wins():
+    job = new_job()
+    start, outcomes = threading.Barrier(16), []
+
+    def claim(name):
+        start.wait()  # all at once: on Postgres each its own connection, waiting on the row lock
+        try:
+            store.claim(job.id, worker=name)
+            outcomes.append(name)
+        except IllegalTransition:
+            outcomes.append("lost")
+
+    threads = [threading.Thread(target=claim, args=(f"t{i}",)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    [winner] = [o for o in outcomes if o != "lost"]
+    assert len(outcomes) == 16
+    claimed = store.get_job(job.id)
+    assert (claimed.status, claimed.worker, claimed.attempt) == (S.running, winner, 1)
+
+
+def test_the_store_runs_on_the_backend_in_the_test_id(backend):
+    from core.jobs.db import get_engine
+
+    assert get_engine().dialect.name == {"sqlite": "sqlite", "postgres": "postgresql"}[backend]
+    job = new_job()
+    with get_engine().connect() as connection:  # the job is in that very database
+        assert connection.exec_driver_sql(f"SELECT id FROM job WHERE id = '{job.id}'").scalar()
 
 
 def _write_events(job_id, count):
