@@ -192,7 +192,9 @@ def submit(http: httpx.Client, count: int) -> list[str]:
 
 def send_twice(env: dict[str, str], job_ids: list[str]) -> None:
     """A second message per job, as a redelivery or a reaper's resend makes one."""
-    app = make_celery(Settings(workspace=env["C64FT_WORKSPACE"], broker_url=env["C64FT_BROKER_URL"]))
+    app = make_celery(
+        Settings(workspace=env["C64FT_WORKSPACE"], broker_url=env["C64FT_BROKER_URL"])
+    )
     for job_id in job_ids:
         app.send_task(TASK_NAME, args=[job_id], queue="cpu")
     app.close()
@@ -331,7 +333,9 @@ def report(run: Run, workers: int) -> bool:
 
     per_worker = Counter((j.worker or "").rsplit(" pid ", 1)[0] for j in run.jobs)
     found = problems(run)
-    print(f"\n{run.backend}: {len(run.jobs)} jobs backlog + {len(run.paced)} paced, {workers} workers")
+    print(
+        f"\n{run.backend}: {len(run.jobs)} jobs backlog + {len(run.paced)} paced, {workers} workers"
+    )
     print(f"load average before {run.load[0]}, after {run.load[1]}; cores busy {run.busy:.2f}")
     print(f"submitted             {len(run.jobs) / run.submit_s:9.1f} jobs/s through the API")
     print(f"drained               {throughput(run.jobs):9.1f} jobs/s (first claim -> last finish)")
@@ -346,8 +350,10 @@ def report(run: Run, workers: int) -> bool:
     print(f"{'queued -> claimed, backlog (queue wait)':40}{ms(backlog_waits)}")
     verdict = "PASS" if not found else "FAIL"
     total = len(run.jobs) + len(run.paced)
-    print(f"[{verdict}] no job ran twice: {total - len(found)} of {total} jobs succeeded on "
-          "attempt 1 with one claim and one saying")
+    print(
+        f"[{verdict}] no job ran twice: {total - len(found)} of {total} jobs succeeded on "
+        "attempt 1 with one claim and one saying"
+    )
     for line in found[:10]:
         print("   ", line)
     return not found
@@ -387,8 +393,10 @@ def main() -> int:
     parser.add_argument("--send-twice", action="store_true", help="every message sent twice")
     parser.add_argument("--keep", action="store_true", help="keep the workspaces and logs")
     args = parser.parse_args()
-    print(f"{datetime.now():%Y-%m-%d %H:%M} on {os.cpu_count()} CPUs, "
-          f"{'each message twice' if args.send_twice else 'each message once'}")
+    print(
+        f"{datetime.now():%Y-%m-%d %H:%M} on {os.cpu_count()} CPUs, "
+        f"{'each message twice' if args.send_twice else 'each message once'}"
+    )
     ok = True
     for backend in args.backends:
         ok &= report(run_backend(backend, args), args.workers)
