@@ -28,7 +28,6 @@ import os
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -138,13 +137,14 @@ class Run:
 
 
 def cpu_times() -> tuple[float, float]:
-    fields = [float(x) for x in open("/proc/stat").readline().split()[1:]]
+    first_line = Path("/proc/stat").read_text().splitlines()[0]
+    fields = [float(x) for x in first_line.split()[1:]]
     idle = fields[3] + fields[4]
     return sum(fields) - idle, sum(fields)
 
 
 def loadavg() -> str:
-    return " ".join(open("/proc/loadavg").read().split()[:3])
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def service_env(workspace: Path, database_url: str, redis_url: str) -> dict[str, str]:
@@ -329,7 +329,7 @@ def problems(run: Run) -> list[str]:
 
 def report(run: Run, workers: int) -> bool:
     def claim_call(jobs: list[Job]) -> list[float]:
-        return [seconds(j.started_at, run.claim_events[j.id][0].created_at) for j in jobs]
+        return [seconds(j.started_at, run.claim_events[j.id][0].ts) for j in jobs]
 
     per_worker = Counter((j.worker or "").rsplit(" pid ", 1)[0] for j in run.jobs)
     found = problems(run)
@@ -397,6 +397,11 @@ def main() -> int:
         f"{datetime.now():%Y-%m-%d %H:%M} on {os.cpu_count()} CPUs, "
         f"{'each message twice' if args.send_twice else 'each message once'}"
     )
+    busy0, total0 = cpu_times()
+    time.sleep(5)
+    busy1, total1 = cpu_times()
+    idle_load = (busy1 - busy0) / (total1 - total0) * (os.cpu_count() or 1)
+    print(f"before starting anything: load average {loadavg()}, cores busy {idle_load:.2f} (5 s)")
     ok = True
     for backend in args.backends:
         ok &= report(run_backend(backend, args), args.workers)
