@@ -31,6 +31,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -40,6 +41,7 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+import redis
 from sqlalchemy import create_engine, make_url, text
 from sqlmodel import Session, col, select
 
@@ -180,24 +182,38 @@ def _health(http: httpx.Client) -> dict | None:
         return None
 
 
-def submit(http: httpx.Client, count: int) -> list[str]:
-    def one(_: int) -> str:
-        response = http.post("/jobs", json=ECHO)
+class Submitter:
+    """POSTs echo jobs through the API; with `twice`, each job's second message goes to its
+    queue right after the first (a redelivery or a reaper's resend), so two workers race."""
+
+    def __init__(self, http: httpx.Client, env: dict[str, str], twice: bool) -> None:
+        self.http, self.lock = http, threading.Lock()
+        settings = Settings(workspace=env["C64FT_WORKSPACE"], broker_url=env["C64FT_BROKER_URL"])
+        self.celery = make_celery(settings) if twice else None
+        self.redis_url = env["C64FT_BROKER_URL"]
+
+    def one(self, _: int = 0) -> str:
+        response = self.http.post("/jobs", json=ECHO)
         response.raise_for_status()
-        return response.json()["id"]
+        job_id = response.json()["id"]
+        if self.celery is not None:
+            with self.lock:
+                self.celery.send_task(TASK_NAME, args=[job_id], queue="cpu")
+        return job_id
 
-    with ThreadPoolExecutor(SUBMITTERS) as pool:
-        return list(pool.map(one, range(count)))
+    def many(self, count: int) -> list[str]:
+        with ThreadPoolExecutor(SUBMITTERS) as pool:
+            return list(pool.map(self.one, range(count)))
 
+    def wait_drained(self) -> None:
+        """Until no message waits or runs: the refused duplicates are done too."""
+        with redis.Redis.from_url(self.redis_url) as client:
+            drained = lambda: client.llen("cpu") == 0 and client.hlen("unacked") == 0  # noqa: E731
+            wait_until(drained, 300, "the queue to drain", every=0.2)
 
-def send_twice(env: dict[str, str], job_ids: list[str]) -> None:
-    """A second message per job, as a redelivery or a reaper's resend makes one."""
-    app = make_celery(
-        Settings(workspace=env["C64FT_WORKSPACE"], broker_url=env["C64FT_BROKER_URL"])
-    )
-    for job_id in job_ids:
-        app.send_task(TASK_NAME, args=[job_id], queue="cpu")
-    app.close()
+    def close(self) -> None:
+        if self.celery is not None:
+            self.celery.close()
 
 
 def wait_finished(engine, job_ids: list[str], timeout: float) -> None:
@@ -242,20 +258,20 @@ def run_backend(backend: str, args) -> Run:
         http = start_service(children, env, args.workers)
         engine = create_engine(url)
         load_before, (busy0, total0) = loadavg(), cpu_times()
+        submitter = Submitter(http, env, args.send_twice)
         t0 = time.monotonic()
-        ids = submit(http, args.jobs)
+        ids = submitter.many(args.jobs)
         submit_s = time.monotonic() - t0
-        if args.send_twice:
-            send_twice(env, ids)
         wait_finished(engine, ids, timeout=args.jobs * 2 + 60)
         rate = throughput(read_jobs(engine, ids))
+        submitter.wait_drained()
         paced_ids = []
         for _ in range(args.paced):
-            paced_ids += submit(http, 1)
+            paced_ids.append(submitter.one())
             time.sleep(2 / rate)  # half the backlog's rate: a worker is usually free
-        if args.send_twice:
-            send_twice(env, paced_ids)
         wait_finished(engine, paced_ids, timeout=120)
+        submitter.wait_drained()
+        submitter.close()
         busy1, total1 = cpu_times()
         cores = os.cpu_count() or 1
         busy = (busy1 - busy0) / (total1 - total0) * cores
