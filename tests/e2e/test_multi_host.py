@@ -89,26 +89,31 @@ def host_of(job: dict) -> str:
     return job["worker"].rsplit(" pid ", 1)[0]
 
 
-def test_two_workers_share_the_jobs_and_none_runs_twice(two_host_service, redis_client):
+def test_two_workers_share_the_jobs_and_none_runs_twice(two_host_service):
     service = two_host_service
     ids = submit_twice(service, 16)
     start_both(service)  # 32 messages wait: the two workers take a job's two at once
     done = [service.wait(job_id, timeout=120) for job_id in ids]
-    drained = lambda: redis_client.llen("cpu") == 0 and redis_client.hlen("unacked") == 0  # noqa: E731
-    wait_until(drained, 60, "every message, duplicates too, to be consumed")
     assert {job["status"] for job in done} == {"succeeded"}, service.logs()
-    assert {job["attempt"] for job in done} == {1}
+    assert {job["attempt"] for job in done} == {1}, [(j["id"], j["attempt"]) for j in done]
     for job_id in ids:
         assert len(claims(service, job_id)) == 1, service.events(job_id)
         assert echo_marks(service, job_id) == [1, 2]
     ran_on = Counter(host_of(job) for job in done)
     assert set(ran_on) == set(NAMES), ran_on  # both workers claimed from the one database
-    # every message but the claiming one reached a worker and lost the claim: the second one
-    # sent for each job, and any the reaper sent again (a job taken but not yet claimed leaves
-    # its queue empty while it looks unclaimed: a harmless resend)
+    # Every other message reaches a worker and loses the claim: each job's second one, and any
+    # the reaper sent again (a job whose message a worker took but has not claimed yet looks
+    # unclaimed on an empty queue: a harmless resend). The last may still be on their way.
     resent = sum("sent again" in e["message"] for job_id in ids for e in service.events(job_id))
-    refused = sum(log.read_text().count("(a duplicate") for log in worker_logs(service))
-    assert refused == len(ids) + resent
+    expected = len(ids) + resent
+    wait_until(lambda: refused(service) >= expected, 30, f"{expected} refused claims")
+    assert refused(service) == expected, service.logs()
+
+
+def refused(service: Service) -> int:
+    """Deliveries that lost the claim, from the workers' logs (worker/tasks.py via
+    core.jobs.execution: 'not running <job>: … (a duplicate or cancelled delivery)')."""
+    return sum(log.read_text().count("(a duplicate") for log in worker_logs(service))
 
 
 def test_a_killed_workers_job_is_taken_over_by_the_other(two_host_service):
