@@ -56,6 +56,14 @@ class IllegalTransition(Exception):
         self.job_id, self.current, self.target = job_id, current, target
 
 
+class JobTakenOver(IllegalTransition):
+    """The job is no longer this worker's: it was given up as lost and claimed again."""
+
+    def __init__(self, job_id: str, holder: str | None, worker: str) -> None:
+        Exception.__init__(self, f"job {job_id} is held by {holder!r}, not by {worker!r}")
+        self.job_id, self.holder, self.worker = job_id, holder, worker
+
+
 RANK_LOST_HINT = (
     "A training process died without a word (killed: out of host memory, an operator, a "
     "driver fault). The job is retried and resumes from its latest checkpoint; if it keeps "

@@ -9,7 +9,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
 from core.config import get_settings
-from core.errors import IllegalTransition, JobNotFound
+from core.errors import IllegalTransition, JobNotFound, JobTakenOver
 from core.jobs import outbox
 from core.jobs.db import get_engine, read_session, write_session
 from core.jobs.models import TERMINAL, Job, JobEvent, JobStatus, UTCDateTime, utcnow
@@ -136,6 +136,7 @@ def transition(
     *,
     only_from: set[JobStatus] | None = None,
     event: dict[str, Any] | None = None,
+    held_by: str | None = None,
     **fields: Any,
 ) -> Job:
     """Move a job to `target` (and set `fields`) if the lifecycle allows it, atomically; with
@@ -146,9 +147,13 @@ def transition(
         JobNotFound: no such job.
         IllegalTransition: the job's current status cannot become `target` (or is not in
             `only_from`); nothing is written.
+        JobTakenOver: `held_by` is given and another claim holds the job now (its worker was
+            presumed lost and the job runs elsewhere): the late outcome is not recorded.
     """
     with write_session() as session:
         job = lock_job(session, job_id)
+        if held_by is not None and job.worker != held_by:
+            raise JobTakenOver(job_id, job.worker, held_by)
         apply_transition(session, job, target, only_from=only_from, **fields)
         if event is not None:
             session.add(JobEvent(job_id=job_id, **event))
@@ -231,12 +236,17 @@ def request_cancel(job_id: str) -> Job:
     return job
 
 
-def heartbeat(job_id: str) -> Job:
-    """Refresh a live job's heartbeat; returns the row so the caller sees a cancel request."""
+def heartbeat(job_id: str, worker: str) -> Job:
+    """Refresh the heartbeat of a live job that `worker` holds; returns the row, so the caller
+    sees a cancel request, or that another worker holds the job now (it was taken over)."""
     with write_session() as session:
         session.exec(
             update(Job)
-            .where(col(Job.id) == job_id, col(Job.status).in_([S.running, S.cancelling]))
+            .where(
+                col(Job.id) == job_id,
+                col(Job.status).in_([S.running, S.cancelling]),
+                col(Job.worker) == worker,
+            )
             .values(heartbeat_at=utcnow())
         )
         job = session.get(Job, job_id)

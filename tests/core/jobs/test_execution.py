@@ -118,3 +118,49 @@ def test_a_spec_this_workers_settings_refuse_fails_naming_the_field(settings_env
     error = store.get_job(job.id).error
     assert error["type"] == "spec_refused_by_worker" and error["param"] == "source_dir"
     assert "C64FT_INPUT_ROOTS" in error["hint"] and "Traceback" not in error["message"]
+
+
+def take_over_when_running(job_id):
+    """What another host does to a job whose worker went silent: its reaper queues it again
+    and a second worker claims it, while the first still runs it."""
+
+    def take_over():
+        while store.get_job(job_id).status != S.running:
+            time.sleep(0.05)
+        store.transition(job_id, S.queued, only_from={S.running}, worker=None)
+        store.claim(job_id, worker="second")
+
+    threading.Thread(target=take_over, daemon=True).start()
+
+
+def test_a_worker_whose_job_was_taken_over_stops_and_records_nothing(monkeypatch):
+    def long_runner(spec, ctx):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+        raise AssertionError("was not interrupted")
+
+    monkeypatch.setattr(execution, "run_spec", long_runner)
+    job = submit()
+    take_over_when_running(job.id)
+    started = time.monotonic()
+    assert execution.execute_job(job.id, worker="first") is None
+    assert time.monotonic() - started < 10  # stopped at its next heartbeat
+    now = store.get_job(job.id)
+    assert (now.status, now.worker, now.attempt) == (S.running, "second", 2)
+
+
+def test_a_late_outcome_of_a_taken_over_job_is_not_recorded(monkeypatch):
+    def finish_after_the_takeover(spec, ctx):
+        while store.get_job(ctx.job_id).worker != "second":
+            time.sleep(0.01)
+        return {"from": "first"}  # before the first worker's next heartbeat
+
+    monkeypatch.setattr(execution, "run_spec", finish_after_the_takeover)
+    job = submit()
+    take_over_when_running(job.id)
+    assert execution.execute_job(job.id, worker="first") is None
+    now = store.get_job(job.id)
+    assert (now.status, now.worker, now.result) == (S.running, "second", None)
+    store.heartbeat(job.id, "first")  # nor does its heartbeat keep the second run's row alive
+    assert store.get_job(job.id).heartbeat_at == now.heartbeat_at

@@ -123,12 +123,12 @@ def test_the_store_runs_on_the_backend_in_the_test_id(backend):
 def _write_events(job_id, count):
     for i in range(count):
         journal.add_event(job_id, f"event {i}")
-        store.heartbeat(job_id)
+        store.heartbeat(job_id, "w")
 
 
 def test_concurrent_writers_never_see_database_is_locked():
     job = new_job()
-    store.transition(job.id, S.running)
+    store.transition(job.id, S.running, worker="w")
     ctx = multiprocessing.get_context("fork")
     writers = [ctx.Process(target=_write_events, args=(job.id, 60)) for _ in range(4)]
     for p in writers:
