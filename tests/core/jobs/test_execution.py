@@ -76,13 +76,17 @@ def test_cancel_stops_a_running_job_at_its_next_step():
     assert time.monotonic() - started < 10
 
 
+def run_a_minute_unless_interrupted():
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+    raise AssertionError("was not interrupted")
+
+
 def test_a_runner_that_ignores_the_cancel_flag_is_interrupted(monkeypatch):
     def stubborn(spec, ctx):
         ctx.set_stage("stubborn", "never polls the flag")
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            time.sleep(0.05)
-        raise AssertionError("was not interrupted")
+        run_a_minute_unless_interrupted()
 
     monkeypatch.setattr(execution, "run_spec", stubborn)
     job = submit()
@@ -134,13 +138,7 @@ def take_over_when_running(job_id):
 
 
 def test_a_worker_whose_job_was_taken_over_stops_and_records_nothing(monkeypatch):
-    def long_runner(spec, ctx):
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            time.sleep(0.05)
-        raise AssertionError("was not interrupted")
-
-    monkeypatch.setattr(execution, "run_spec", long_runner)
+    monkeypatch.setattr(execution, "run_spec", lambda spec, ctx: run_a_minute_unless_interrupted())
     job = submit()
     take_over_when_running(job.id)
     started = time.monotonic()
