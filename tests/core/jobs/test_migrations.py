@@ -19,12 +19,12 @@ from tests.core.jobs.release_before_migrations import make_database
 from tests.postgres import fresh_database
 
 TABLES = sorted(schema.target_metadata().tables)
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
+@pytest.fixture
+def database_url(backend, tmp_path) -> str:
+    """A database of the test's own, empty, on the module's backend (tests/backends.py)."""
+    if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'c64ft.db'}"
     return fresh_database("c64ft_migrations")
 
