@@ -31,6 +31,8 @@ def _ping_database() -> None:
     "/health",
     response_model=Health,
     responses={503: {"model": Health, "description": "The database or the broker is down."}},
+    # The token is optional here: OpenAPI says so with an empty requirement beside the bearer.
+    openapi_extra={"security": [{}]},
 )
 def read_health(response: Response, full: Annotated[bool, Depends(token_given)]):
     """Liveness of the service and what it depends on (no token needed; the workers' details,

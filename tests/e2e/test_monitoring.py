@@ -10,6 +10,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.service import Service, wait_until
+from worker.celery_app import QUEUES
 
 ROOT = Path(__file__).parents[2]
 JOBS = 20
@@ -103,7 +104,7 @@ def test_every_process_reports_the_database_truth(two_process_service):
     workers = service.http.get("/workers").json()
     [worker] = workers["data"]
     assert worker["queues"] == ["cpu"] and worker["current_job"] is None
-    assert workers["queues"] == {"gpu": 0, "cpu": 0}
+    assert workers["queues"] == dict.fromkeys(QUEUES, 0)  # gpu, gpu.2 … gpu.8, cpu
 
 
 def test_workers_shows_the_job_each_one_runs(two_process_service):
@@ -138,6 +139,6 @@ def test_a_broker_that_is_down_leaves_queue_depth_unknown(tmp_path, private_redi
             "a scrape without queue depth",
         )
         assert metrics[sample("c64ft_jobs_created_total", kind="train")] == 0
-        assert service.http.get("/workers").json()["queues"] == {"gpu": None, "cpu": None}
+        assert service.http.get("/workers").json()["queues"] == dict.fromkeys(QUEUES)
     finally:
         service.stop()

@@ -33,4 +33,6 @@ def test_health_sees_the_broker_and_counts_live_workers(service):
     service.start_worker("gpu")
     service.start_worker("cpu")
     health = service.health()
+    listed = health.pop("worker_devices")  # no token set: the details are for anyone
     assert health == {"status": "ok", "database": "ok", "broker": "ok", "workers": 2}
+    assert [(w["devices"], w["current_job"]) for w in listed] == [([], None), ([], None)]
