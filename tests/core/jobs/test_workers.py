@@ -6,22 +6,18 @@ from datetime import timedelta
 
 import pytest
 
-from core.jobs.db import init_db, write_session
+from core.jobs.db import write_session
 from core.jobs.models import Worker, utcnow
 from core.jobs.workers import DeviceConflict, live_worker_rows, register_worker
 from core.routing import parse_devices, worker_gpu_queues
-from tests.postgres import fresh_database
+from tests.backends import empty_database
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def registry(request, settings_env, tmp_path):
-    """An empty job database of each backend."""
-    if request.param == "sqlite":
-        settings_env(database_url=f"sqlite:///{tmp_path / 'workers.db'}")
-    else:
-        settings_env(database_url=fresh_database("c64ft_workers"))
-    init_db()
-    return request.param
+@pytest.fixture
+def registry(backend, tmp_path):
+    """An empty job database on the module's backend (tests/backends.py)."""
+    with empty_database(backend, tmp_path):
+        yield backend
 
 
 def owners() -> dict[str, tuple[str, list[str]]]:
