@@ -144,8 +144,11 @@ def test_logs_follow_and_watch_read_the_streams_across_an_api_restart(echo_servi
     os.killpg(service.api.pid, signal.SIGKILL)  # both streams drop mid-job
     service.api.wait()
     service.start_api()
-    logged, watched = logs.communicate(timeout=60)[0], watch.communicate(timeout=60)[1]
-    logged, watched = first_logged + logged, first_watched + watched
+    # read on from the same file objects: readline may have buffered later lines, which
+    # communicate(timeout=…) would skip (it reads the pipes' descriptors)
+    logged, watched = first_logged + logs.stdout.read(), first_watched + watch.stderr.read()
+    logs.wait(60)
+    watch.wait(60)
 
     assert logs.returncode == 0 and watch.returncode == 0, watched
     events = service.events(job["id"])
