@@ -3,6 +3,7 @@
 retry and resume from its checkpoint, and a cancel stops both ranks."""
 
 import os
+import re
 import signal
 from pathlib import Path
 
@@ -50,7 +51,9 @@ def test_a_killed_rank_makes_the_job_retry_from_its_checkpoint(redis_service, sa
     assert figures["resumed_from"] and "ft-dapt/checkpoint-" in figures["resumed_from"]
     assert done["result"]["processes"] == 2 and done["result"]["effective_batch_size"] == 8
     warnings = [e["message"] for e in service.events(job["id"]) if e["level"] == "warning"]
-    assert any("rank 1 of 2 died" in m and "attempt 2" in m for m in warnings), warnings
+    # torchrun stops rank 0 once rank 1 is gone, sometimes before rank 0 writes its outcome
+    lost = re.compile(r"rank (0, )?1 of 2 died without a word; queued for attempt 2")
+    assert any(lost.search(m) for m in warnings), warnings
     metrics = service.http.get(f"/jobs/{job['id']}/metrics").json()["data"]
     steps = [m["step"] for m in metrics if m["loss"] is not None]
     assert set(steps) == set(range(2, 11, 2))  # one rank's points, each step once per attempt
