@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from sqlalchemy import Row
 
+from core.gpus import GpuInfo
 from core.jobs.models import (
     DeliveryStatus,
     Job,
@@ -194,17 +195,32 @@ DEVICES_HELP = (
 )
 
 
+GPUS_HELP = (
+    "The GPUs it found at its start, each with its name and total memory (declared by "
+    "C64FT_GPU_INVENTORY, else probed); the dry run checks a train spec's memory against them. "
+    "Empty: none found; null: unknown (a cpu worker, or one from before this was recorded)."
+)
+
+
 class WorkerDevices(BaseModel):
     hostname: str
     node: str = Field(description="The machine it runs on (C64FT_NODE_NAME): devices are per node.")
     devices: list[str] = Field(description=DEVICES_HELP)
+    gpus: list[GpuInfo] | None = Field(None, description=GPUS_HELP)
     current_job: CurrentJob | None = Field(description="The job it runs now; null when idle.")
 
     @classmethod
     def from_row(cls, worker: Worker, job: Job | None) -> "WorkerDevices":
         current = CurrentJob.model_validate(job, from_attributes=True) if job else None
         devices = worker.devices.split(",") if worker.devices else []
-        return cls(hostname=worker.hostname, node=worker.node, devices=devices, current_job=current)
+        gpus = [GpuInfo.model_validate(g) for g in worker.gpus] if worker.gpus is not None else None
+        return cls(
+            hostname=worker.hostname,
+            node=worker.node,
+            devices=devices,
+            gpus=gpus,
+            current_job=current,
+        )
 
 
 class WorkerPublic(WorkerDevices):

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.gpus import GpuInfo
 from core.webhooks.targets import WebhookTarget
 
 DEFAULT_BASE_MODEL = "models/Ministral-3-8B-Thinking"
@@ -52,6 +53,17 @@ class Settings(BaseSettings):
     node_name: str | None = Field(
         None,
         description="The machine a worker runs on, for the device check; default its hostname.",
+    )
+    gpu_inventory: list[GpuInfo] | None = Field(
+        None,
+        description='The GPUs a worker owns, declared (JSON: [{"name": "NVIDIA H100 80GB HBM3", '
+        '"memory_bytes": 85520809984}], "id" optional: the --gpus id it stands for); unset: the '
+        "worker probes them at start (nvidia-smi, rocm-smi, else torch in a subprocess).",
+    )
+    throughput_table: Path | None = Field(
+        None,
+        description="The throughput table the dry run's time estimate reads (rows the GPU bench "
+        "records); default core/kinds/train/throughput.json.",
     )
     max_body_bytes: int = Field(1_048_576, gt=0, description="Largest accepted request body.")
     stream_poll_s: float = Field(
@@ -166,6 +178,8 @@ class Settings(BaseSettings):
                 value = "(set)" if value else "(not set)"
             elif name == "webhook_urls":
                 value = json.dumps([t.model_dump(mode="json") for t in value])
+            elif name == "gpu_inventory" and value is not None:
+                value = json.dumps([gpu.model_dump(exclude_none=True) for gpu in value])
             elif name == "input_roots":
                 value = json.dumps([str(folder) for folder in value])  # as the variable takes it
             elif name == "broker_url" and self.embedded_broker:

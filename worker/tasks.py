@@ -10,12 +10,13 @@ import sys
 from celery import bootsteps
 
 from core.config import get_settings
+from core.gpus import owned_gpus
 from core.jobs import recovery, service
 from core.jobs.db import init_db
 from core.jobs.execution import execute_job
 from core.jobs.schema import SchemaNotCurrent
 from core.jobs.workers import DeviceConflict, register_worker, touch_worker, unregister_worker
-from core.routing import parse_devices
+from core.routing import GPU_QUEUES, parse_devices
 from worker.celery_app import TASK_NAME, celery_app
 from worker.dispatch import queue_depth, resend_job, send_job
 
@@ -82,10 +83,15 @@ class Supervisor(bootsteps.StartStopStep):
     def register(self, worker) -> None:
         """This worker's row, with its node and devices; a device another live worker of the
         node owns stops the worker here, with the reason and no traceback."""
+        settings = get_settings()
         queues = sorted(q.name for q in worker.app.amqp.queues.consume_from.values())
-        node = get_settings().node_name or socket.gethostname()
+        node = settings.node_name or socket.gethostname()
+        gpus = None  # a cpu worker's GPUs matter to no job
+        if any(q in GPU_QUEUES for q in queues):
+            gpus = owned_gpus(self.devices, settings.gpu_inventory)
+            log.info("worker %s GPUs: %s", worker.hostname, gpus or "none found")
         try:
-            register_worker(worker.hostname, queues, node=node, devices=self.devices)
+            register_worker(worker.hostname, queues, node=node, devices=self.devices, gpus=gpus)
         except DeviceConflict as refusal:
             log.error("worker %s refused to start: %s", worker.hostname, refusal)
             raise SystemExit(EX_DEVICE_CONFLICT) from None  # Celery stops with this status

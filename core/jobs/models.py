@@ -113,6 +113,9 @@ class Worker(SQLModel, table=True):
     node: str = Field(default="", sa_column_kwargs={"server_default": ""})
     # the GPU ids it owns, comma-separated ("" for none: a cpu worker)
     devices: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    # what it found of those GPUs at start ([{"id", "name", "memory_bytes"}]; [] none seen,
+    # None unknown: not probed, or a worker from before the column)
+    gpus: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     heartbeat_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -3,6 +3,7 @@
 import os
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, text
 from sqlmodel import Session, col, select
@@ -24,10 +25,15 @@ class DeviceConflict(Exception):
 
 
 def register_worker(
-    hostname: str, queues: list[str], *, node: str = "", devices: Sequence[str] = ()
+    hostname: str,
+    queues: list[str],
+    *,
+    node: str = "",
+    devices: Sequence[str] = (),
+    gpus: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Record this worker as live; refuse (DeviceConflict) when a live worker of the same node
-    owns one of `devices`. The check and the write are one write transaction, so two workers
+    """Record this worker as live, with the GPUs it found (`gpus`, core.gpus; None: unknown);
+    refuse (DeviceConflict) when a live worker of the same node owns one of `devices`. The check and the write are one write transaction, so two workers
     starting together cannot both take a device."""
     with write_session() as session:
         if session.get_bind().dialect.name == "postgresql":
@@ -37,7 +43,7 @@ def register_worker(
             _refuse_shared_devices(session, hostname, node, devices)
         worker = session.get(Worker, hostname) or Worker(hostname=hostname, queues="", pid=0)
         worker.queues, worker.pid = ",".join(queues), os.getpid()
-        worker.node, worker.devices = node, ",".join(devices)
+        worker.node, worker.devices, worker.gpus = node, ",".join(devices), gpus
         worker.started_at = worker.heartbeat_at = utcnow()
         session.add(worker)
 
@@ -86,6 +92,14 @@ def live_workers(queue: str | None = None) -> int:
     if queue is None:
         return len(queues)
     return sum(queue in q.split(",") for q in queues)
+
+
+def live_gpus(queue: str) -> list[tuple[str, dict[str, Any]]]:
+    """(worker hostname, GPU row) for each GPU the live workers consuming `queue` reported."""
+    query = select(Worker).where(Worker.heartbeat_at >= _heard_since())
+    with read_session() as session:
+        workers = [w for w in session.exec(query) if queue in w.queues.split(",")]
+    return [(w.hostname, gpu) for w in workers for gpu in (w.gpus or [])]
 
 
 def live_worker_rows() -> list[tuple[Worker, Job | None]]:

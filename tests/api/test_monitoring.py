@@ -61,6 +61,7 @@ def add_rows() -> None:
         session.flush()
         session.add_all(metric_rows())
         gpu = Worker(hostname="celery@gpu1", queues="gpu", pid=42, node="box", devices="0,1")
+        gpu.gpus = [{"id": d, "name": "NVIDIA L4", "memory_bytes": 24_152_899_584} for d in "01"]
         session.add(gpu)
         session.add(Worker(hostname="celery@cpu1", queues="cpu", pid=7))
         stale = NOW - timedelta(hours=1)
@@ -155,10 +156,13 @@ def test_workers_lists_each_live_worker_with_its_current_job(client, store):
     }
     assert (gpu["node"], gpu["devices"]) == ("box", ["0", "1"])
     assert cpu["hostname"] == "celery@cpu1" and cpu["current_job"] is None
-    assert cpu["devices"] == []
+    assert [(g["id"], g["name"]) for g in gpu["gpus"]] == [("0", "NVIDIA L4"), ("1", "NVIDIA L4")]
+    assert gpu["gpus"][0]["memory_bytes"] == 24_152_899_584
+    assert cpu["devices"] == [] and cpu["gpus"] is None  # unknown: it did not say
     assert set(body["queues"]) == set(QUEUES)
     health = client.get("/health").json()
     assert health["workers"] == 2  # the same two, counted, with their devices and current job
     assert health["worker_devices"] == [
-        {key: w[key] for key in ("hostname", "node", "devices", "current_job")} for w in (cpu, gpu)
+        {key: w[key] for key in ("hostname", "node", "devices", "gpus", "current_job")}
+        for w in (cpu, gpu)
     ]

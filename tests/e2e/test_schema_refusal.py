@@ -39,7 +39,7 @@ def test_the_service_refuses_a_database_behind_until_it_is_upgraded(tmp_path):
 
     upgraded = subprocess.run([*c64ft, "db", "upgrade"], env=env, capture_output=True, text=True)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "upgraded from the release before migrations (stamped 0001) to revision 0002" in (
+    assert "upgraded from the release before migrations (stamped 0001) to revision 0003" in (
         upgraded.stdout
     )
     api = subprocess.Popen([*c64ft, "serve", "--port", port], env=env, start_new_session=True)

@@ -83,10 +83,10 @@ def test_the_release_before_migrations_upgrades_without_losing_a_row(engine, dat
 
     upgraded_from, head = schema.upgrade(engine)
 
-    assert upgraded_from.state is schema.SchemaState.unversioned and head == "0002"
+    assert upgraded_from.state is schema.SchemaState.unversioned and head == "0003"
     after = dump(engine)
     for row in after["worker"]:
-        assert (row.pop("node"), row.pop("devices")) == ("", "")
+        assert (row.pop("node"), row.pop("devices"), row.pop("gpus")) == ("", "", None)
     assert after == before
     assert schema_differences(engine) == []
     assert schema.ensure_current(engine).state is schema.SchemaState.current
@@ -102,10 +102,17 @@ def read_back_through_todays_models(engine) -> None:
         assert child.created_at.isoformat() == "2026-01-02T03:04:08.678901+00:00"
         worker = session.exec(select(models.Worker)).one()
         assert (worker.hostname, worker.node, worker.devices) == ("gpu.7@host", "", "")
+        assert worker.gpus is None, "unknown: a worker from before the column"
         delivery = session.exec(select(models.WebhookDelivery)).one()
         assert delivery.status is models.DeliveryStatus.failed and delivery.attempts == 2
-        session.add(models.Worker(hostname="gpu.8@host", queues="gpu,gpu.2", pid=8, devices="0,1"))
+        h100 = {"id": "0", "name": "NVIDIA H100 80GB HBM3", "memory_bytes": 85_520_809_984}
+        session.add(
+            models.Worker(
+                hostname="gpu.8@host", queues="gpu", pid=8, devices="0", gpus=[h100]
+            )
+        )
         session.commit()  # today's code writes the new columns
+        assert session.get(models.Worker, "gpu.8@host").gpus == [h100]
 
 
 def test_a_database_behind_is_refused_with_the_command_to_run(engine):
@@ -114,7 +121,7 @@ def test_a_database_behind_is_refused_with_the_command_to_run(engine):
     with pytest.raises(schema.SchemaNotCurrent) as refused:
         schema.ensure_current(engine)
     message = str(refused.value)
-    assert "revision 0001" in message and "needs revision 0002" in message
+    assert "revision 0001" in message and "needs revision 0003" in message
     assert "`c64ft db upgrade`" in message and "C64FT_DATABASE_URL" in message
     assert "\n" not in message
     assert "node" not in {c["name"] for c in inspect(engine).get_columns("worker")}, "untouched"
@@ -166,7 +173,39 @@ def test_services_starting_together_on_an_empty_database_build_it_once(database_
     with engine.connect() as connection:
         versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
     engine.dispose()
-    assert versions == [("0002",)]
+    assert versions == [("0003",)]
+
+
+def test_0003_adds_the_gpus_column_and_keeps_the_workers_of_0002(engine):
+    with schema.schema_lock(engine) as connection:
+        command.upgrade(schema.alembic_config(connection), "0002")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO worker (hostname, queues, pid, node, devices, started_at, "
+                "heartbeat_at) VALUES ('gpu@box', 'gpu', 5, 'box', '0', :now, :now)"
+            ),
+            {"now": "2026-01-02 03:04:05"},
+        )
+    assert "gpus" not in {c["name"] for c in inspect(engine).get_columns("worker")}
+
+    before, head = schema.upgrade(engine)
+    assert (before.current, head) == ("0002", "0003")
+    assert schema_differences(engine) == []
+    with Session(engine) as session:
+        worker = session.get(models.Worker, "gpu@box")
+        assert worker is not None and (worker.devices, worker.gpus) == ("0", None)
+        worker.gpus = [{"id": "0", "name": "NVIDIA A100-SXM4-40GB", "memory_bytes": 42_949_672_960}]
+        session.commit()
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT gpus FROM worker")).scalar_one()
+    stored = json.loads(stored) if isinstance(stored, str) else stored
+    assert stored[0]["name"] == "NVIDIA A100-SXM4-40GB"
+    with schema.schema_lock(engine) as connection:
+        command.downgrade(schema.alembic_config(connection), "0002")
+    assert "gpus" not in {c["name"] for c in inspect(engine).get_columns("worker")}
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT hostname FROM worker")).scalar_one() == "gpu@box"
 
 
 def test_every_revision_downgrades_and_upgrades_again(engine):

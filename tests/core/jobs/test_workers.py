@@ -8,7 +8,7 @@ import pytest
 
 from core.jobs.db import write_session
 from core.jobs.models import Worker, utcnow
-from core.jobs.workers import DeviceConflict, live_worker_rows, register_worker
+from core.jobs.workers import DeviceConflict, live_gpus, live_worker_rows, register_worker
 from core.routing import parse_devices, worker_gpu_queues
 from tests.backends import empty_database
 
@@ -31,6 +31,22 @@ def test_a_worker_registers_its_node_and_devices(registry):
     register_worker("gpu.1@box", ["gpu", "gpu.2"], node="box", devices=["0", "1"])
     register_worker("cpu.2@box", ["cpu"], node="box")
     assert owners() == {"gpu.1@box": ("box", ["0", "1"]), "cpu.2@box": ("box", [])}
+
+
+def test_a_worker_records_its_gpus_and_the_dry_run_reads_those_of_a_queue(registry):
+    l4 = {"id": "0", "name": "NVIDIA L4", "memory_bytes": 24_152_899_584}
+    h100 = {"id": "1", "name": "NVIDIA H100 80GB HBM3", "memory_bytes": 85_520_809_984}
+    register_worker("small@box", ["gpu"], node="box", devices=["0"], gpus=[l4])
+    register_worker("big@box", ["gpu", "gpu.2"], node="box", devices=["1", "2"], gpus=[h100])
+    register_worker("cpu@box", ["cpu"], node="box")
+    assert sorted(live_gpus("gpu"), key=lambda g: g[0]) == [("big@box", h100), ("small@box", l4)]
+    assert live_gpus("gpu.2") == [("big@box", h100)]
+    assert live_gpus("cpu") == []  # its gpus are None: unknown, not listed
+    with write_session() as session:  # a worker that died reports nothing
+        session.get(Worker, "big@box").heartbeat_at = utcnow() - timedelta(hours=1)
+    assert live_gpus("gpu.2") == []
+    [(row, _job)] = [(w, j) for w, j in live_worker_rows() if w.hostname == "small@box"]
+    assert row.gpus == [l4]
 
 
 def test_a_device_of_a_live_worker_of_the_node_is_refused(registry):

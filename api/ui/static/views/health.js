@@ -5,9 +5,13 @@ import { ApiError, BASE, getJson } from "../api.js";
 import { age, h, jobLink, show, statusBadge } from "../dom.js";
 import { every } from "./every.js";
 
-// A gpu worker started without --gpus may use every GPU its process sees.
+// A gpu worker started without --gpus may use every GPU its process sees; the cards it found
+// (name, memory) follow its ids.
+const gib = (bytes) => `${(bytes / 2 ** 30).toFixed(0)} GiB`;
+const cards = (w) => (w.gpus ?? []).map((g) => `${g.name} (${gib(g.memory_bytes)})`).join(", ");
 const devices = (w) =>
-  (w.devices ?? []).join(", ") || (w.queues.some((q) => q.startsWith("gpu")) ? "all it sees" : "none");
+  [(w.devices ?? []).join(", ") || (w.queues.some((q) => q.startsWith("gpu")) ? "all it sees" : "none"), cards(w)]
+    .filter(Boolean).join(": ");
 
 function workersTable(workers) {
   return [
