@@ -114,7 +114,9 @@ def owned_gpus(
         if devices and all(gpu.id is not None for gpu in declared):
             chosen = [gpu for gpu in declared if gpu.id in devices]
         elif devices:  # in order, each standing for the owned device at its place
-            chosen = [gpu.model_copy(update={"id": d}) for gpu, d in zip(declared, devices)]
+            chosen = [
+                gpu.model_copy(update={"id": d}) for gpu, d in zip(declared, devices, strict=False)
+            ]
         else:
             chosen = declared
         return [gpu.model_dump() for gpu in chosen]

@@ -12,7 +12,6 @@ from core.fence import InputProblem, output_problems
 from core.jobs.workers import live_gpus, live_workers
 from core.kinds import KINDS
 from core.kinds.base import Check
-from core.kinds.train.fit import fit_checks
 from core.kinds.train.spec import TrainSpec
 from core.kinds.workflow.spec import WorkflowBase
 from core.specs.base import SpecBase
@@ -71,6 +70,8 @@ def _step_checks(spec: SpecBase, failed: bool, produced: set[str]) -> list[Check
         )
     checks.append(Check(name="workers", status="pass" if workers else "warn", message=message))
     if isinstance(spec, TrainSpec) and not failed:
+        from core.kinds.train.fit import fit_checks  # the estimate loads for a train job only
+
         plan = next((c.get("data") for c in checks if c["name"] == "plan"), None)
         checks += fit_checks(spec, get_settings().workspace, live_gpus(queue), plan)
     return checks

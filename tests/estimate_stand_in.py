@@ -82,7 +82,9 @@ def estimate_memory(
 ) -> MemoryEstimate:
     size = BYTES[precision]
     batch = spec.batch_size if batch_size is None else batch_size
-    recompute = spec.gradient_checkpointing if gradient_checkpointing is None else gradient_checkpointing
+    recompute = (
+        spec.gradient_checkpointing if gradient_checkpointing is None else gradient_checkpointing
+    )
     weights = shape.params * size
     lora = shape.layers * spec.lora_r * 2 * (2 * shape.hidden + 2 * shape.heads * shape.head_dim)
     trainable = (lora if spec.use_lora else shape.params) * 16  # fp32 weight, grad, 2 states

@@ -33,8 +33,9 @@ def register_worker(
     gpus: list[dict[str, Any]] | None = None,
 ) -> None:
     """Record this worker as live, with the GPUs it found (`gpus`, core.gpus; None: unknown);
-    refuse (DeviceConflict) when a live worker of the same node owns one of `devices`. The check and the write are one write transaction, so two workers
-    starting together cannot both take a device."""
+    refuse (DeviceConflict) when a live worker of the same node owns one of `devices`. The
+    check and the write are one write transaction, so two workers starting together cannot both
+    take a device."""
     with write_session() as session:
         if session.get_bind().dialect.name == "postgresql":
             lock = text("SELECT pg_advisory_xact_lock(:key)")

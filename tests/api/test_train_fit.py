@@ -6,9 +6,9 @@ import json
 import shutil
 
 import pytest
+from core.kinds.train.estimate import estimate_memory, largest_batch_size, read_shape
 
 from core.jobs.workers import register_worker, unregister_worker
-from core.kinds.train.estimate import estimate_memory, largest_batch_size, read_shape
 from core.kinds.train.spec import TrainSpec
 from tests.conftest import SESSION_WORKSPACE
 
@@ -34,8 +34,11 @@ BODY = {"kind": "train", "model_path": MODEL, "epochs": 1, "max_length": 512, "b
 @pytest.fixture(scope="module")
 def model_8b(sample_workspace):
     """The tiny model's folder with the 8B config, and the sample datasets, in the workspace."""
-    shutil.copytree(sample_workspace / "data/processed", SESSION_WORKSPACE / "data/processed",
-                    dirs_exist_ok=True)
+    shutil.copytree(
+        sample_workspace / "data/processed",
+        SESSION_WORKSPACE / "data/processed",
+        dirs_exist_ok=True,
+    )
     folder = SESSION_WORKSPACE / MODEL
     shutil.copytree(sample_workspace / "models/tiny-ministral3", folder, dirs_exist_ok=True)
     config = json.loads((folder / "config.json").read_text())
@@ -120,10 +123,12 @@ def test_a_throughput_row_for_the_card_gives_the_time(client, gpu_worker, allowe
     tokens = 0.0
     for phase in plan["phases"].values():
         splits = phase["splits"]
-        carved = splits["validation"]["rows"] if splits["validation"].get("carved_from_train") else 0
+        carved = (
+            splits["validation"]["rows"] if splits["validation"].get("carved_from_train") else 0
+        )
         mean = splits["train"]["tokens"] / splits["train"]["rows"]
         tokens += (splits["train"]["rows"] - carved) * mean
-    assert time["data"]["seconds"] == pytest.approx(tokens / 5000.0, rel=1e-3)
+    assert time["data"]["seconds"] == pytest.approx(tokens / 5000.0, abs=0.06)  # to 0.1 s
     assert "5,000 tokens/s" in time["message"] and "NVIDIA H200" in time["message"]
 
     packing = client.post("/jobs?dry_run=true", json=BODY | {"packing": True}).json()

@@ -3,6 +3,7 @@ while only a 1-GPU worker runs and starts when a 2-GPU worker joins; each job se
 worker's devices; a worker claiming a device another live worker of its node owns refuses to
 start. The gpu kind is a test's own (tests/kinds/gpu_echo.py): routing needs no GPU."""
 
+import json
 import subprocess
 import time
 from pathlib import Path
@@ -13,6 +14,8 @@ from tests.e2e.service import Service, wait_until
 
 ROOT = Path(__file__).parents[2]
 NODE = "box-1"
+# the node's four GPUs, declared: each worker records those it owns (GET /workers `gpus`)
+INVENTORY = [{"id": str(n), "name": "NVIDIA L4", "memory_bytes": 24_152_899_584} for n in range(4)]
 
 
 @pytest.fixture
@@ -21,6 +24,7 @@ def gpu_service(tmp_path, redis_client, redis_url):
     service.env |= {
         "C64FT_EXTRA_KINDS": '["tests.kinds.gpu_echo"]',
         "C64FT_NODE_NAME": NODE,
+        "C64FT_GPU_INVENTORY": json.dumps(INVENTORY),
         "PYTHONPATH": str(ROOT),
     }
     service.start_api()
@@ -78,6 +82,7 @@ def test_a_2_gpu_job_waits_for_a_worker_owning_2_gpus(gpu_service):
     assert done["result"]["env"] == {"CUDA_VISIBLE_DEVICES": "1,2", "HIP_VISIBLE_DEVICES": "1,2"}
     listed = {w["devices"][0]: w for w in service.http.get("/workers").json()["data"]}
     assert listed["1"]["queues"] == ["cpu", "gpu", "gpu.2"] and listed["1"]["node"] == NODE
+    assert listed["1"]["gpus"] == INVENTORY[1:3] and listed["0"]["gpus"] == INVENTORY[:1]
 
 
 def test_a_worker_claiming_a_device_of_a_live_worker_of_its_node_refuses_to_start(gpu_service):

@@ -155,8 +155,9 @@ def time_check(
         where = f"on {' or '.join(cards)}" if cards else "(no live worker reported its GPU)"
         message = (
             f"no time estimate: the throughput table {path} has no row {where} for "
-            f"{shape.layers} layers with {wanted}; fill it by running `{throughput.RECORD_COMMAND}` "
-            "on that card (or point C64FT_THROUGHPUT_TABLE at a table that has one)"
+            f"{shape.layers} layers with {wanted}; fill it by running "
+            f"`{throughput.RECORD_COMMAND}` on that card (or point C64FT_THROUGHPUT_TABLE at a "
+            "table that has one)"
         )
         return Check(name="time", status="warn", message=message)
     card, row = found[0]

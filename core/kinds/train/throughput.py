@@ -71,7 +71,9 @@ def matching_row(
 
 def describe(row: dict[str, Any]) -> str:
     """One row, as the dry run names it."""
-    flags = ", ".join(f"{key} {str(row.get(key)).lower()}" for key in ("use_lora", "packing", "liger"))
+    flags = ", ".join(
+        f"{key} {str(row.get(key)).lower()}" for key in ("use_lora", "packing", "liger")
+    )
     return (
         f"{row['card']}, {row.get('model', '?')} {row.get('layers')} layers, {flags}, max_length "
         f"{row.get('max_length')}, batch_size {row.get('batch_size')}: "

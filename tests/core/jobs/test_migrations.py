@@ -107,9 +107,7 @@ def read_back_through_todays_models(engine) -> None:
         assert delivery.status is models.DeliveryStatus.failed and delivery.attempts == 2
         h100 = {"id": "0", "name": "NVIDIA H100 80GB HBM3", "memory_bytes": 85_520_809_984}
         session.add(
-            models.Worker(
-                hostname="gpu.8@host", queues="gpu", pid=8, devices="0", gpus=[h100]
-            )
+            models.Worker(hostname="gpu.8@host", queues="gpu", pid=8, devices="0", gpus=[h100])
         )
         session.commit()  # today's code writes the new columns
         assert session.get(models.Worker, "gpu.8@host").gpus == [h100]
