@@ -1,19 +1,40 @@
 #!/usr/bin/env bash
-# The GPU check: gpu_smoke, then train -> export -> validate_reasoning of the tiny model (the
-# demo's full fine-tune, and DAPT+SFT with LoRA merged), each through `c64ft run`; a table at the end.
+# The GPU check, one prepared script: gpu_smoke, then train -> export -> validate_reasoning of the
+# tiny model (the demo's full fine-tune, and DAPT+SFT with LoRA merged), each through `c64ft run`,
+# then bench/bench_gpu_train.py (Ministral-3-8B's shapes) with --record; tables at the end.
 set -uo pipefail
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
-# Run from the repository root. WORKSPACE holds models/tiny-ministral3 and the datasets built
-# from the sample corpus (`c64ft make-tiny-model`, then `c64ft run build_datasets` as in the demo).
-# A GPU machine without the project's packages gets them as wheels in .whl/ (installed aside).
-WORKSPACE=${1:?usage: bench/gpu_check.sh WORKSPACE}
-OUT=${OUT:-$WORKSPACE/gpu-check}; mkdir -p "$OUT"
+# Run from the repository root: bash bench/gpu_check.sh WORKSPACE [all|tiny|bench]. WORKSPACE
+# holds models/tiny-ministral3 and the datasets built from the sample corpus (`c64ft
+# make-tiny-model`, then `c64ft run build_datasets` as in the demo), built on any machine. `tiny`
+# is the tiny model's steps (about 3.5 min on an H200), `bench` the 8B bench alone (stopped at
+# BENCH_BUDGET_S, 300 s by default; about 3-4 min expected): `all` (the default) runs both, in
+# that order, within one 10-minute device command.
+# A GPU machine without the project's packages (no internet) gets them as wheels in .whl/, made
+# beside the repository beforehand with `pip download --no-deps -d .whl transformers trl peft
+# liger-kernel` at the versions pyproject pins (torch and triton come from the machine's image);
+# they are installed aside, in /tmp/site. Without liger-kernel the bench's Liger rows say so.
+WORKSPACE=${1:?usage: bench/gpu_check.sh WORKSPACE [all|tiny|bench]}
+PARTS=${2:-all}
+REPO=$PWD
+OUT=${OUT:-$WORKSPACE/gpu-check}; mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd); export OUT
 if [ -d .whl ]; then
   python3 -m pip install -q --no-index --no-deps --no-compile --upgrade --target /tmp/site .whl/*.whl || exit 1
 fi
 export PYTHONPATH=/tmp/site:$PWD
+date -u +"%Y-%m-%d %H:%M UTC"; git rev-parse --short HEAD 2>/dev/null; nproc
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
-python3 -c "import torch, transformers, trl, peft; print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name(0)); print('transformers', transformers.__version__, 'trl', trl.__version__, 'peft', peft.__version__)"
+python3 - <<'PY'
+import importlib, torch
+print("torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.get_device_name(0))
+for name in ("transformers", "trl", "peft", "accelerate", "datasets", "triton", "liger_kernel", "flash_attn"):
+    try:
+        print(name, getattr(importlib.import_module(name), "__version__", "(no __version__)"))
+    except Exception as exc:
+        print(name, "not importable:", type(exc).__name__, exc)
+PY
+if [ "$PARTS" != bench ]; then
+(
 cd "$WORKSPACE"
 export C64FT_WORKSPACE=$PWD C64FT_ALLOWED_BASE_MODELS='["models/tiny-ministral3"]'
 c="python3 -m c64ft run"
@@ -36,3 +57,15 @@ for name in ("smoke", "train_full", "validate_full", "train_lora", "validate_lor
     elif name.startswith("train"): print(name, d.get("device"), d.get("precision"), {p: {k: v.get(k) for k in ("steps", "final_train_loss", "final_eval_loss", "runtime_s", "tokens_per_second")} for p, v in d["phases"].items()})
     else: print(name, d.get("verdict"), d.get("rates"), d.get("stops"))
 PY
+)
+fi
+[ "$PARTS" = tiny ] && exit 0
+# bench_gpu_train: the table to stdout and bench.txt, every row's figures to bench.json, the
+# dry run's rows to throughput.json (copy them into core/kinds/train/throughput.json).
+echo "== bench_gpu_train (budget ${BENCH_BUDGET_S:-300} s)"
+t0=$(date +%s)
+python3 "$REPO/bench/bench_gpu_train.py" --budget-s "${BENCH_BUDGET_S:-300}" \
+  --json "$OUT/bench.json" --record "$OUT/throughput.json" 2> "$OUT/bench.err" | tee "$OUT/bench.txt"
+echo "== bench_gpu_train rc=${PIPESTATUS[0]} $(( $(date +%s) - t0 )) s"
+grep -v "examples/s" "$OUT/bench.err" | tail -n 8
+cat "$OUT/throughput.json" 2>/dev/null
