@@ -21,15 +21,6 @@ for name in ("C64FT_DATABASE_URL", "C64FT_BROKER_URL", "C64FT_API_TOKEN"):
     os.environ.pop(name, None)
 
 
-# TEMPORARY (issue 18): until D1's core/kinds/train/estimate.py is merged, the dry run's memory
-# check imports a stand-in of the same interface (tests/estimate_stand_in.py). Delete both then.
-if not (Path(__file__).parents[1] / "core/kinds/train/estimate.py").is_file():
-    import sys
-
-    from tests import estimate_stand_in
-
-    sys.modules["core.kinds.train.estimate"] = estimate_stand_in
-
 SLOW_FOLDERS = ("e2e", "deploy")  # real processes, containers' recipes: the slow tier
 
 
