@@ -1,4 +1,4 @@
-"""torch.compile (a train spec's `torch_compile`): its failures as a job failure, not a traceback."""
+"""torch.compile (a train spec's `torch_compile`): its failures as a job failure."""
 
 from core.errors import JobFailure
 
@@ -9,23 +9,18 @@ COMPILE_HINT = (
 
 
 def compile_errors() -> tuple[type[BaseException], ...]:
-    """What torch.compile raises when it fails: Dynamo's errors (a backend that failed is one)
-    and Inductor's own, which newer torch raises without wrapping it."""
+    """What torch.compile raises when it fails: Dynamo's errors, of which a failed backend's
+    and Inductor's own (InductorError) are subclasses."""
     from torch._dynamo.exc import TorchDynamoException
 
-    found: list[type[BaseException]] = [TorchDynamoException]
-    try:
-        from torch._inductor.exc import InductorError
-    except ImportError:  # an older torch wraps it in BackendCompilerFailed
-        pass
-    else:
-        found.append(InductorError)
-    return tuple(found)
+    return (TorchDynamoException,)
 
 
 def compile_failure(exc: BaseException) -> JobFailure:
     """The job failure (`compile_failed`, param torch_compile) for a compile error."""
-    first = str(exc).strip().split("\n")[0][:500] or type(exc).__name__
+    # "backend='inductor' raised:" and the cause on the next line; then torch's advice on logs
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    first = " ".join(lines[:2])[:500] or type(exc).__name__
     return JobFailure(
         "compile_failed",
         f"torch_compile: {type(exc).__name__}: {first}",

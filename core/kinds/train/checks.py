@@ -6,8 +6,8 @@ from core.config import get_settings
 from core.fence import InputProblem
 from core.kinds.base import Check, outside
 from core.kinds.train import trackers
-from core.kinds.train.speed import speed_checks
 from core.kinds.train.spec import TrainSpec
+from core.kinds.train.speed import speed_checks
 from core.specs.paths import resolve_input
 
 PATHS = ["model_path", "chat_template_path", "dapt_dir", "sft_dir", "output_dir"]

@@ -27,9 +27,9 @@ from core.specs.paths import relative, resolve, resolve_input
 from core.training import distributed, export
 from core.training.callbacks import JobCallback
 from core.training.checkpoints import reached_end
+from core.training.compile import compile_errors, compile_failure
 from core.training.data import Splits, load_splits
 from core.training.device import Device, resolve_device
-from core.training.compile import compile_errors, compile_failure
 from core.training.liger import apply_liger, check_available
 from core.training.model import load_model, load_pretrained_tokenizer
 from core.training.phases import (

@@ -23,7 +23,9 @@ def _wanted(spec: TrainSpec) -> list[tuple[str, str, str, str]]:
     return wanted
 
 
-def speed_checks(spec: TrainSpec, find_spec: Callable[[str], Any] = importlib.util.find_spec) -> list[Check]:
+def speed_checks(
+    spec: TrainSpec, find_spec: Callable[[str], Any] = importlib.util.find_spec
+) -> list[Check]:
     """A warning, not a failure, for each speed option whose package is not installed here:
     the dry run runs where the API does, not on the worker; the job itself fails at its start
     on a worker without it (and without a GPU)."""

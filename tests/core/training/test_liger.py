@@ -179,3 +179,33 @@ def test_a_train_job_with_liger_on_the_cpu_fails_before_any_work(sample_workspac
         train(workspace, phase="sft", use_liger_kernel=True)
     assert (caught.value.type, caught.value.param) == ("liger_unavailable", "use_liger_kernel")
     assert not (workspace / "models/ft").exists()  # no output folder was claimed
+
+
+def test_apply_liger_patches_the_text_tower_of_a_peft_model(model, monkeypatch):
+    """Which modules Liger's Mistral path patches on our tower (the kernels themselves launch
+    only on a GPU); runs where liger-kernel is installed."""
+    pytest.importorskip("liger_kernel", reason="liger-kernel is not installed (c64ft[gpu-speed])")
+    from liger_kernel.transformers.rms_norm import LigerRMSNorm
+    from liger_kernel.transformers.swiglu import LigerSwiGLUMLP
+    from peft import LoraConfig, get_peft_model
+    from transformers.models.mistral import modeling_mistral
+
+    for name in ("MistralRMSNorm", "MistralMLP"):  # Liger also swaps these classes globally
+        monkeypatch.setattr(modeling_mistral, name, getattr(modeling_mistral, name))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    peft_model = get_peft_model(model, LoraConfig(r=4, target_modules=["q_proj"]))
+    assert apply_liger(peft_model, fused_loss=True) == [
+        "rms_norm",
+        "swiglu",
+        "fused_linear_cross_entropy",
+    ]
+    tower = model.model.language_model
+    for layer in tower.layers:
+        assert layer.mlp.forward.__func__ is LigerSwiGLUMLP.forward
+        assert layer.input_layernorm.forward.__func__ is LigerRMSNorm.forward
+    assert tower.norm.forward.__func__ is LigerRMSNorm.forward
+    vision = model.model.vision_tower
+    assert all(
+        type(m).forward is m.forward.__func__ for m in vision.modules() if hasattr(m, "weight")
+    )
+    assert model.forward.__wrapped__.__func__ is Mistral3ForConditionalGeneration.forward
