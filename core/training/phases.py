@@ -67,6 +67,7 @@ def arguments(spec: TrainSpec, device: Device, phase: Phase) -> dict[str, Any]:
         "disable_tqdm": True,
         "include_num_input_tokens_seen": True,
         "dataloader_num_workers": 0,
+        "torch_compile": spec.torch_compile,
         **parallel_arguments(spec),
     }
 

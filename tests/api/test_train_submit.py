@@ -131,6 +131,8 @@ ORIGINAL_DEFAULTS = {
     "strict_assistant_only_loss": True,
     "chat_template_path": None,
     "packing": False,
+    "use_liger_kernel": False,
+    "torch_compile": False,
     "allow_cpu": False,
     "gpus": 1,
     "distributed": "ddp",

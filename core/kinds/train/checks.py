@@ -7,6 +7,7 @@ from core.fence import InputProblem
 from core.kinds.base import Check, outside
 from core.kinds.train import trackers
 from core.kinds.train.spec import TrainSpec
+from core.kinds.train.speed import speed_checks
 from core.specs.paths import resolve_input
 
 PATHS = ["model_path", "chat_template_path", "dapt_dir", "sft_dir", "output_dir"]
@@ -40,8 +41,9 @@ def problems(spec: TrainSpec, workspace: Path, _produced: set[str]) -> list[Inpu
 
 
 def notes(spec: TrainSpec, workspace: Path, failed: bool, produced: set[str]) -> list[Check]:
-    """Whether the trackers' packages are installed, and the plan."""
-    return tracker_checks(spec) + _plan_notes(spec, workspace, failed, produced)
+    """Whether the trackers' and the speed options' packages are installed, and the plan."""
+    found = tracker_checks(spec) + speed_checks(spec)
+    return found + _plan_notes(spec, workspace, failed, produced)
 
 
 def tracker_checks(spec: TrainSpec) -> list[Check]:

@@ -9,6 +9,7 @@ import peft
 import torch
 import transformers
 import trl
+from transformers import AutoConfig
 
 from core.chat_template import DEFAULT_TEMPLATE, has_generation_blocks, load_template
 from core.context import RunContext
@@ -26,8 +27,10 @@ from core.specs.paths import relative, resolve, resolve_input
 from core.training import distributed, export
 from core.training.callbacks import JobCallback
 from core.training.checkpoints import reached_end
+from core.training.compile import compile_errors, compile_failure
 from core.training.data import Splits, load_splits
 from core.training.device import Device, resolve_device
+from core.training.liger import apply_liger, check_available
 from core.training.model import load_model, load_pretrained_tokenizer
 from core.training.phases import (
     Phase,
@@ -255,6 +258,9 @@ def _train_phases(
             distributed.barrier()
             continue
         model = outputs.load(adapter if phase.name == "sft" else None, phase.resume_from)
+        if spec.use_liger_kernel:  # DAPT's loss too; TRL's SFT loss never builds the logits
+            fused = phase.name == "dapt"
+            report["liger_kernels"][phase.name] = apply_liger(model, fused_loss=fused)
         callback = JobCallback(ctx, phase.name, phase.span, stop_signal(ctx))
         callbacks.append(callback)
         if phase.name == "dapt":
@@ -265,6 +271,8 @@ def _train_phases(
             report["phases"][phase.name] = train_phase(trainer, phase, ctx)
         except torch.OutOfMemoryError as exc:
             raise JobFailure("out_of_memory", str(exc).split("\n")[0], hint=OOM_HINT) from exc
+        except compile_errors() as exc:  # only torch.compile raises these (torch_compile)
+            raise compile_failure(exc) from exc
         if callback.cancelled:
             if distributed.is_main():
                 _write_metrics(spec, ctx, callbacks)  # the points up to the cancel
@@ -294,6 +302,8 @@ def train(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
     chosen = _check_trackers(spec)
     model_path = resolve_input(workspace, spec.model_path)
     device = resolve_device(spec, ctx)
+    if spec.use_liger_kernel:  # before any work: the package, a GPU, a tower Liger fits
+        check_available(AutoConfig.from_pretrained(model_path).get_text_config())
     ctx.set_stage(
         "prepare",
         f"loading the tokenizer and datasets; training on {device.name}",
@@ -313,6 +323,8 @@ def train(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
         "processes": distributed.world_size(),
         "distributed": spec.distributed if distributed.world_size() > 1 else None,
         "effective_batch_size": effective_batch_size(spec),
+        "torch_compile": spec.torch_compile,
+        "liger_kernels": {},  # phase: Liger's kernels patched in (use_liger_kernel)
         "phases": {},
         "artifacts": {},
         "datasets": {},

@@ -105,6 +105,17 @@ class TrainSpec(SpecBase):
         None, description="Jinja chat template; default the project's Mistral-3 template."
     )
     packing: bool = Field(False, description="Pack SFT examples into full-length sequences.")
+    use_liger_kernel: bool = Field(
+        False,
+        description="Liger-Kernel's Triton kernels (RMSNorm and SwiGLU; in DAPT also the fused "
+        "linear cross-entropy, SFT's loss never builds the full logits anyway) on the language "
+        "tower. GPU only; the worker needs `pip install 'c64ft[gpu-speed]'`.",
+    )
+    torch_compile: bool = Field(
+        False,
+        description="Compile the model with torch.compile (slower first steps, faster after); "
+        "a model that fails to compile fails the job naming this field.",
+    )
     allow_cpu: bool = Field(False, description="Train on the CPU when the worker has no GPU.")
     gpus: int = Field(
         1,
