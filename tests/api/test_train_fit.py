@@ -6,9 +6,9 @@ import json
 import shutil
 
 import pytest
-from core.kinds.train.estimate import estimate_memory, largest_batch_size, read_shape
 
 from core.jobs.workers import register_worker, unregister_worker
+from core.kinds.train.estimate import estimate_memory, largest_batch_size, read_shape
 from core.kinds.train.spec import TrainSpec
 from tests.conftest import SESSION_WORKSPACE
 
