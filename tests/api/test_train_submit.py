@@ -131,6 +131,7 @@ ORIGINAL_DEFAULTS = {
     "strict_assistant_only_loss": True,
     "chat_template_path": None,
     "packing": False,
+    "attn_implementation": "sdpa",
     "allow_cpu": False,
     "gpus": 1,
     "distributed": "ddp",

@@ -28,7 +28,7 @@ from core.training.callbacks import JobCallback
 from core.training.checkpoints import reached_end
 from core.training.data import Splits, load_splits
 from core.training.device import Device, resolve_device
-from core.training.model import load_model, load_pretrained_tokenizer
+from core.training.model import check_attention, load_model, load_pretrained_tokenizer
 from core.training.phases import (
     Phase,
     best_checkpoint,
@@ -294,6 +294,7 @@ def train(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
     chosen = _check_trackers(spec)
     model_path = resolve_input(workspace, spec.model_path)
     device = resolve_device(spec, ctx)
+    check_attention(spec, device)  # before the datasets load
     ctx.set_stage(
         "prepare",
         f"loading the tokenizer and datasets; training on {device.name}",
