@@ -52,6 +52,7 @@ def save_merged(model, tokenizer, target: Path, base: Path, prompt: str) -> None
     """The adapter merged into the base weights: the artifact reasoning validation loads."""
     merged = model.merge_and_unload()
     merged.config.use_cache = True
+    merged.config.get_text_config().use_cache = True  # packing turns it off for training
     with publishing_dir(target, kind="train") as staging:
         merged.save_pretrained(str(staging), safe_serialization=True)
         tokenizer.save_pretrained(str(staging))

@@ -7,6 +7,7 @@ from typing import Any
 from datasets import Dataset
 from transformers import (
     DataCollatorForLanguageModeling,
+    DataCollatorWithFlattening,
     PrinterCallback,
     Trainer,
     TrainingArguments,
@@ -96,10 +97,30 @@ def dapt_trainer(model, tokenizer, spec, device, phase: Phase, callback: JobCall
         args=TrainingArguments(**arguments(spec, device, phase)),
         train_dataset=prepare(phase.splits.train),
         eval_dataset=prepare(phase.splits.validation),
-        data_collator=DataCollatorForLanguageModeling(tokenizer, mlm=False),
+        data_collator=dapt_collator(tokenizer, spec),
         processing_class=tokenizer,
         callbacks=[callback],
     )
+
+
+def dapt_collator(tokenizer, spec: TrainSpec):
+    """Padded batches, or with packing one row per batch: the chunks back to back, position ids
+    restarting at each (the attention stays within a chunk) and no label across a boundary."""
+    if spec.packing:
+        flash = spec.attn_implementation == "flash_attention_2"  # its varlen boundaries, given
+        return DataCollatorWithFlattening(
+            return_position_ids=True, separator_id=-100, return_flash_attn_kwargs=flash
+        )
+    return DataCollatorForLanguageModeling(tokenizer, mlm=False)
+
+
+def packing_arguments(spec: TrainSpec) -> dict[str, Any]:
+    """SFTConfig's packing fields: TRL's best-fit-decreasing packing into sequences of up to
+    max_length tokens, padding-free (one row per batch, position ids restarting at each example
+    and no attention mask, so transformers' masking keeps each example to itself)."""
+    if not spec.packing:
+        return {"packing": False}
+    return {"packing": True, "packing_strategy": "bfd", "padding_free": True}
 
 
 def sft_trainer(
@@ -109,7 +130,7 @@ def sft_trainer(
         **arguments(spec, device, phase),
         assistant_only_loss=assistant_only,
         max_length=spec.max_length,
-        packing=spec.packing,
+        **packing_arguments(spec),
     )
     trainer = SFTTrainer(
         model=model,

@@ -133,6 +133,7 @@ ORIGINAL_DEFAULTS = {
     "packing": False,
     "use_liger_kernel": False,
     "torch_compile": False,
+    "attn_implementation": "sdpa",
     "allow_cpu": False,
     "gpus": 1,
     "distributed": "ddp",

@@ -229,7 +229,7 @@ def _layer_bytes(shape: ModelShape, spec: TrainSpec, a: int, batch: int) -> int:
     else:  # RMSNorm: fp32 input, normalised value, output; attention; the gated MLP's four
         per_token = 2 * (FP32 * h + 2 * a * h) + 5 * a * q + 4 * a * i
     attention = 0
-    if getattr(spec, "attn_implementation", "sdpa") == "eager":  # probabilities, fp32 softmax
+    if spec.attn_implementation == "eager":  # probabilities, fp32 softmax
         attention = batch * shape.heads * spec.max_length**2 * (FP32 + (a if a != FP32 else 0))
     return per_token * batch * spec.max_length + attention
 
@@ -250,7 +250,7 @@ def _loss_bytes(shape: ModelShape, spec: TrainSpec, a: int, tokens: int, phase: 
     gradients. SFT (TRL's fused LM head): a [4096 tokens x 32768 vocabulary] product buffer, the
     fp32 gradient of the hidden states, and on the CPU (fp32) the tile's temporaries of TRL's
     torch fallback. Liger's fused linear cross entropy: a chunk of tokens at a time."""
-    if getattr(spec, "use_liger_kernel", False):
+    if spec.use_liger_kernel:
         chunk = 2 ** math.ceil(
             math.log2(max(1, math.ceil(tokens / math.ceil(shape.vocab / shape.hidden))))
         )

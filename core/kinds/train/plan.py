@@ -1,6 +1,7 @@
 """What a train job would do, worked out in seconds without torch (`POST /jobs?dry_run=true`):
-rows and tokens per split, optimizer steps per phase, precision and LoRA targets."""
+rows and tokens per split, optimizer steps per phase, precision, packing and LoRA targets."""
 
+import bisect
 import json
 import math
 from pathlib import Path
@@ -67,6 +68,40 @@ def optimizer_steps(spec: TrainSpec, rows: int) -> int:
     return math.ceil(per_epoch * spec.epochs)
 
 
+def packed_sequences(lengths: list[int], capacity: int) -> int:
+    """How many sequences best-fit-decreasing packing (TRL's `bfd`) makes of examples of these
+    lengths (each already cut at `capacity`): each example, longest first, goes into the open
+    sequence with the least room that still holds it, else into a new one."""
+    rooms: list[int] = []  # the room left in each open sequence, ascending
+    count = 0
+    for length in sorted(lengths, reverse=True):
+        at = bisect.bisect_left(rooms, length)
+        if at < len(rooms):
+            room = rooms.pop(at) - length
+        else:
+            count, room = count + 1, capacity - length
+        if room:
+            bisect.insort(rooms, room)
+    return count
+
+
+def packing_mode(spec: TrainSpec) -> str:
+    """What packing does to each phase the spec trains."""
+    if not spec.packing:
+        return "off: each batch is padded to its longest example"
+    modes = {
+        "sft": f"SFT examples packed best-fit into sequences of up to {spec.max_length} tokens "
+        "(batch_size counts those)",
+        "dapt": "DAPT batches flattened into one row",
+    }
+    return (
+        "padding-free: "
+        + "; ".join(modes[p] for p in spec.phases)
+        + f"; position ids restart at each example, no attention across examples "
+        f"({spec.attn_implementation})"
+    )
+
+
 def _carve(splits: dict[str, Any]) -> int:
     """Without a validation split the job carves one from train, as `load_splits` does: record
     its rows, and return the training rows left."""
@@ -98,7 +133,8 @@ def plan(spec: TrainSpec, workspace: Path) -> dict[str, Any]:
     phases: dict[str, Any] = {}
     for phase, folder in folders.items():
         suffix, column = (".parquet", "text") if phase == "dapt" else (".jsonl", "messages")
-        splits = {}
+        splits: dict[str, Any] = {}
+        train_lengths: list[int] = []
         for split in SPLITS:
             path = folder / f"{split}{suffix}"
             if not path.is_file():
@@ -107,10 +143,16 @@ def plan(spec: TrainSpec, workspace: Path) -> dict[str, Any]:
                 continue
             lengths = _lengths(tokenizer, _texts(path, column), phase == "sft", spec.max_length)
             splits[split] = {"rows": len(lengths), "tokens": sum(lengths)}
+            train_lengths = lengths if split == "train" else train_lengths
         if not splits["train"]["rows"]:
             raise PlanProblem(f"{folder}/train{suffix} has no rows")
-        train_rows = _carve(splits) if spec.eval_strategy != "no" else splits["train"]["rows"]
-        phases[phase] = {"splits": splits, "optimizer_steps": optimizer_steps(spec, train_rows)}
+        rows = splits["train"]["rows"]
+        train_rows = _carve(splits) if spec.eval_strategy != "no" else rows
+        found: dict[str, Any] = {"splits": splits}
+        if phase == "sft" and spec.packing:  # what is left after the carve, packed alike
+            packed = packed_sequences(train_lengths, spec.max_length)
+            train_rows = found["packed_sequences"] = math.ceil(packed * train_rows / rows)
+        phases[phase] = found | {"optimizer_steps": optimizer_steps(spec, train_rows)}
     return {
         "phases": phases,
         "processes": spec.gpus,
@@ -118,5 +160,7 @@ def plan(spec: TrainSpec, workspace: Path) -> dict[str, Any]:
         "effective_batch_size": effective_batch_size(spec),
         "precision": f"{spec.precision} on a GPU (bf16 falls back to fp16 where unsupported); "
         + ("fp32 on a CPU" if spec.allow_cpu else "no CPU fallback (allow_cpu is false)"),
+        "packing": packing_mode(spec),
+        "attn_implementation": spec.attn_implementation,
         "lora_targets": LORA_TARGETS[spec.lora_scope] if spec.use_lora else None,
     }

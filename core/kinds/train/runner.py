@@ -31,7 +31,7 @@ from core.training.compile import compile_errors, compile_failure
 from core.training.data import Splits, load_splits
 from core.training.device import Device, resolve_device
 from core.training.liger import apply_liger, check_available
-from core.training.model import load_model, load_pretrained_tokenizer
+from core.training.model import check_attention, load_model, load_pretrained_tokenizer
 from core.training.phases import (
     Phase,
     best_checkpoint,
@@ -302,6 +302,7 @@ def train(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
     chosen = _check_trackers(spec)
     model_path = resolve_input(workspace, spec.model_path)
     device = resolve_device(spec, ctx)
+    check_attention(spec, device)  # before the datasets load
     if spec.use_liger_kernel:  # before any work: the package, a GPU, a tower Liger fits
         check_available(AutoConfig.from_pretrained(model_path).get_text_config())
     ctx.set_stage(

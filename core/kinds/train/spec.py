@@ -104,7 +104,19 @@ class TrainSpec(SpecBase):
     chat_template_path: WorkspacePath | None = Field(
         None, description="Jinja chat template; default the project's Mistral-3 template."
     )
-    packing: bool = Field(False, description="Pack SFT examples into full-length sequences.")
+    packing: bool = Field(
+        False,
+        description="Padding-free packing: SFT examples are packed best-fit into sequences of up "
+        "to max_length tokens (TRL's bfd strategy), DAPT batches are flattened into one row; "
+        "position ids restart at each example, so no example attends to another and the loss "
+        "is the one without packing. With packing, batch_size counts packed sequences.",
+    )
+    attn_implementation: Literal["sdpa", "eager", "flash_attention_2"] = Field(
+        "sdpa",
+        description="Attention kernel (`from_pretrained(attn_implementation=…)`): sdpa (PyTorch), "
+        "eager, or flash_attention_2 (needs a CUDA GPU and the `flash_attn` package; packed "
+        "sequences then run as variable-length attention).",
+    )
     use_liger_kernel: bool = Field(
         False,
         description="Liger-Kernel's Triton kernels (RMSNorm and SwiGLU; in DAPT also the fused "

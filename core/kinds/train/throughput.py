@@ -39,7 +39,7 @@ def options(spec: TrainSpec) -> dict[str, Any]:
     return {
         "use_lora": spec.use_lora,
         "packing": spec.packing,
-        "liger": bool(getattr(spec, "use_liger_kernel", False)),
+        "liger": spec.use_liger_kernel,
     }
 
 
