@@ -45,10 +45,11 @@ def test_tiny_rows_train_and_record(tmp_path, capsys):
     table = tmp_path / "throughput.json"
     kept = {"card": "NVIDIA H100 80GB HBM3", "model": "ministral3-8b", "layers": 34}
     table.write_text(json.dumps({"rows": [kept]}))
-    rc = bench.main(["--tiny", "--json", "--record", str(table)])
+    names = ["lora", "lora-packing", "full-packing", "lora-packing-liger"]  # CI time: one Liger row
+    rc = bench.main(["--tiny", "--json", "--record", str(table), "--rows", *names])
     rows = {r["row"]: r for r in json.loads(capsys.readouterr().out)}
     assert rc == 1  # the Liger rows cannot run on the CPU
-    assert set(rows) == set(bench.ROWS)
+    assert set(rows) == set(names)
     for name in ("lora", "lora-packing", "full-packing"):
         row = rows[name]
         assert "error" not in row, row
@@ -62,8 +63,8 @@ def test_tiny_rows_train_and_record(tmp_path, capsys):
     assert rows["lora-packing"]["padding_free"] and rows["lora-packing"]["padding_share"] == 0
     assert not rows["lora"]["padding_free"] and rows["lora"]["padding_share"] > 0
     assert rows["lora-packing"]["real_tokens"] > 2 * rows["lora"]["real_tokens"]
-    for name in ("lora-liger", "lora-packing-liger"):  # the reason, instead of figures
-        assert rows[name]["error"] and "tokens_per_second" not in rows[name]
+    liger = rows["lora-packing-liger"]  # the reason, instead of figures
+    assert "GPU" in liger["error"] and "tokens_per_second" not in liger
     written = json.loads(table.read_text())["rows"]
     assert written[0] == kept  # another card's row stays
     assert [(r["use_lora"], r["packing"], r["liger"]) for r in written[1:]] == [
