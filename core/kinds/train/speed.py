@@ -16,7 +16,6 @@ def _wanted(spec: TrainSpec) -> list[tuple[str, str, str, str]]:
     wanted = []
     if spec.use_liger_kernel:
         wanted.append(("use_liger_kernel", "liger_kernel", "liger-kernel", EXTRA_HINT))
-    # attn_implementation is the packing work's field; absent, the default sdpa needs nothing
     if spec.attn_implementation == "flash_attention_2":
         how = "pip install flash-attn --no-build-isolation (it builds against your CUDA)"
         wanted.append(("attn_implementation", "flash_attn", "flash-attn", how))
