@@ -85,6 +85,9 @@ def test_a_spec_that_fits_passes_with_the_largest_batch_size(client, gpu_worker,
     assert memory["data"]["estimate"] == estimate.as_dict()
     assert estimate.total <= H200["memory_bytes"]
     assert memory["data"]["gpu"]["worker"] == "gpu.fit@box"
+    recomputed = estimate_memory(shape, spec, precision="bf16", gradient_checkpointing=True)
+    assert memory["data"]["total_without_gradient_checkpointing"] == estimate.total
+    assert memory["data"]["total_with_gradient_checkpointing"] == recomputed.total < estimate.total
 
 
 def test_a_spec_that_does_not_fit_fails_with_the_fix(client, gpu_worker):

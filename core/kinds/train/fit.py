@@ -52,8 +52,12 @@ def memory_check(spec: TrainSpec, shape: ModelShape, gpus: list[Gpu]) -> Check:
     largest batch_size that does. Not fitting is a failure with the fix."""
     precision = gpu_precision(spec)
     estimate = estimate_memory(shape, spec, precision=precision)
+    other = not spec.gradient_checkpointing  # the same spec with it toggled, for comparison
+    toggled = estimate_memory(shape, spec, precision=precision, gradient_checkpointing=other).total
     data: dict[str, Any] = {
         "estimate": estimate.as_dict(),
+        "total_with_gradient_checkpointing": toggled if other else estimate.total,
+        "total_without_gradient_checkpointing": estimate.total if other else toggled,
         "precision": precision,
         "batch_size": spec.batch_size,
         "gradient_checkpointing": spec.gradient_checkpointing,
@@ -61,7 +65,8 @@ def memory_check(spec: TrainSpec, shape: ModelShape, gpus: list[Gpu]) -> Check:
     said = (
         f"estimated peak {_gib(estimate.total)} per device ({precision}, batch_size "
         f"{spec.batch_size} x max_length {spec.max_length}, gradient_checkpointing "
-        f"{str(spec.gradient_checkpointing).lower()})"
+        f"{str(spec.gradient_checkpointing).lower()}; {_gib(toggled)} with it "
+        f"{'on' if other else 'off'})"
     )
     if spec.gpus > 1 and spec.distributed == "fsdp":
         said += "; fsdp shards the weights and optimizer state, so this is an upper bound"
