@@ -6,9 +6,15 @@ import json
 import shutil
 
 import pytest
+from transformers import Ministral3Config
 
 from core.jobs.workers import register_worker, unregister_worker
-from core.kinds.train.estimate import estimate_memory, largest_batch_size, read_shape
+from core.kinds.train.estimate import (
+    TEXT_DEFAULTS,
+    estimate_memory,
+    largest_batch_size,
+    read_shape,
+)
 from core.kinds.train.spec import TrainSpec
 from tests.conftest import SESSION_WORKSPACE
 
@@ -18,16 +24,7 @@ H200 = {"id": "0", "name": "NVIDIA H200", "memory_bytes": 143_771 * MIB}
 H100 = {"id": "0", "name": "NVIDIA H100 80GB HBM3", "memory_bytes": 81_559 * MIB}
 # Ministral-3-8B's text shapes (its config.json), on the tiny model's tokenizer: the dry run
 # reads the config and the tokenizer, never the weights.
-TEXT_8B = {
-    "hidden_size": 4096,
-    "num_hidden_layers": 34,
-    "num_attention_heads": 32,
-    "num_key_value_heads": 8,
-    "head_dim": 128,
-    "intermediate_size": 14336,
-    "vocab_size": 131072,
-    "tie_word_embeddings": False,
-}
+TEXT_8B = {key: getattr(Ministral3Config(), key) for key in TEXT_DEFAULTS}
 BODY = {"kind": "train", "model_path": MODEL, "epochs": 1, "max_length": 512, "batch_size": 1}
 
 
