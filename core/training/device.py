@@ -44,3 +44,11 @@ def resolve_device(spec: DeviceRequest, ctx: RunContext) -> Device:
             ctx.event("bf16 is not supported on this GPU: running in fp16", level="warning")
         return Device("cuda", "fp16")
     return Device("cuda", "bf16")
+
+
+def gpu_memory() -> tuple[str, int] | None:
+    """The name and total memory of the GPU this process trains on, or None on the CPU."""
+    if not torch.cuda.is_available():
+        return None
+    properties = torch.cuda.get_device_properties(torch.cuda.current_device())
+    return properties.name, properties.total_memory

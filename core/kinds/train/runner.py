@@ -15,6 +15,7 @@ from core.chat_template import DEFAULT_TEMPLATE, has_generation_blocks, load_tem
 from core.context import RunContext
 from core.errors import JobCancelled, JobFailure
 from core.kinds.train import trackers
+from core.kinds.train.estimate import estimate_memory, read_shape
 from core.kinds.train.plan import effective_batch_size, optimizer_steps
 from core.kinds.train.relay import RankContext, stop_signal
 from core.kinds.train.resume import resume_point, start_point
@@ -29,7 +30,7 @@ from core.training.callbacks import JobCallback
 from core.training.checkpoints import reached_end
 from core.training.compile import compile_errors, compile_failure
 from core.training.data import Splits, load_splits
-from core.training.device import Device, resolve_device
+from core.training.device import Device, gpu_memory, resolve_device
 from core.training.liger import apply_liger, check_available
 from core.training.model import check_attention, load_model, load_pretrained_tokenizer
 from core.training.phases import (
@@ -41,6 +42,7 @@ from core.training.phases import (
     train_phase,
 )
 
+GIB = 1 << 30
 OOM_HINT = "Out of GPU memory: lower batch_size, raise grad_accum, lower max_length."
 
 
@@ -296,6 +298,29 @@ def run(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
     return train(spec, ctx)
 
 
+def _predict_memory(spec: TrainSpec, model_path: Path, device: Device, ctx: RunContext) -> None:
+    """The dry run's memory estimate, in the event log against this GPU: a spec that the
+    estimate says will not fit is warned about before the hours it would run."""
+    try:
+        estimate = estimate_memory(read_shape(model_path), spec, precision=device.precision)
+    except ValueError:  # an unreadable config.json: loading the model says why
+        return
+    said = f"estimated peak memory {estimate.total / GIB:.1f} GiB per process"
+    card = gpu_memory()
+    if card is None:
+        ctx.event(f"{said}, in {device.precision} on the CPU", data=estimate.as_dict())
+        return
+    name, total = card
+    fits = estimate.total <= total
+    message = f"{said}; {name} has {total / GIB:.1f} GiB" + (
+        ""
+        if fits
+        else ": predicted not to fit (lower batch_size and raise grad_accum, or enable "
+        "gradient_checkpointing; the dry run's memory check says which batch_size fits)"
+    )
+    ctx.event(message, level="info" if fits else "warning", data=estimate.as_dict())
+
+
 def train(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
     """Train in this process: alone, or as one rank of a process group (which it has joined)."""
     workspace = ctx.workspace
@@ -310,6 +335,7 @@ def train(spec: TrainSpec, ctx: RunContext) -> dict[str, Any]:
         f"loading the tokenizer and datasets; training on {device.name}",
         precision=device.precision,
     )
+    _predict_memory(spec, model_path, device, ctx)
     tokenizer = load_pretrained_tokenizer(model_path)
     template, assistant_only = _template(spec, workspace, ctx)
     tokenizer.chat_template = template

@@ -66,6 +66,9 @@ def test_both_phases_write_adapters_checkpoints_metrics_and_a_merged_model(works
     }
     assert set(result["versions"]) == {"torch", "transformers", "peft", "trl"}
     assert ctx.fractions == sorted(ctx.fractions)
+    [predicted] = [e for e in ctx.events if e[2].startswith("estimated peak memory")]
+    assert predicted[1] == "info" and predicted[2].endswith("in fp32 on the CPU")
+    assert predicted[3]["total"] > predicted[3]["weights"] > 0
 
     merged = workspace / "models/ft-merged-hf"
     tokenizer = AutoTokenizer.from_pretrained(merged)
