@@ -3,8 +3,8 @@
 `input_problems` are the checks a submission must pass (the API answers 422 naming the field):
 the kind's own (`Kind.problems`) and the output fence (`core.fence`). `preflight` runs them and
 adds what is worth knowing but not blocking: the kind's notes, and who would run the job; for
-a train job also whether it fits in the memory of the GPUs the live workers reported, and how
-long it would take (core/kinds/train/fit.py), which fails a spec predicted not to fit.
+a kind with a `fit` hook (train) also whether it fits in the memory of the GPUs the live
+workers reported, and how long it would take, which fails a spec predicted not to fit.
 """
 
 from core.config import get_settings
@@ -12,7 +12,6 @@ from core.fence import InputProblem, output_problems
 from core.jobs.workers import live_gpus, live_workers
 from core.kinds import KINDS
 from core.kinds.base import Check
-from core.kinds.train.spec import TrainSpec
 from core.kinds.workflow.spec import WorkflowBase
 from core.specs.base import SpecBase
 from core.webhooks.policy import webhook_problems
@@ -69,9 +68,7 @@ def _step_checks(spec: SpecBase, failed: bool, produced: set[str]) -> list[Check
             f"({_start_hint(queue)})"
         )
     checks.append(Check(name="workers", status="pass" if workers else "warn", message=message))
-    if isinstance(spec, TrainSpec) and not failed:
-        from core.kinds.train.fit import fit_checks  # the estimate loads for a train job only
-
+    if kind.fit and not failed:
         plan = next((c.get("data") for c in checks if c["name"] == "plan"), None)
-        checks += fit_checks(spec, get_settings().workspace, live_gpus(queue), plan)
+        checks += kind.fit(spec, get_settings().workspace, live_gpus(queue), plan)
     return checks

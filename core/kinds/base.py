@@ -30,6 +30,9 @@ Problems = Callable[[Any, Path, set[str]], list[InputProblem]]
 # (spec, workspace, whether a problem was found, the paths earlier workflow steps write)
 # -> what is worth knowing before it runs
 Notes = Callable[[Any, Path, bool, set[str]], list[Check]]
+# (spec, workspace, (worker hostname, GPU row) of each GPU the live workers of its queue reported,
+# the plan check's data or None) -> whether it fits those GPUs and how long it would take
+Fit = Callable[[Any, Path, list[tuple[str, dict[str, Any]]], dict[str, Any] | None], list[Check]]
 # (this step's section, every section by kind, the kinds that run) -> None: fills linked defaults
 Link = Callable[[Any, dict[str, Any], list[str]], None]
 # (this step's section, whether it succeeded, its result) -> where its reports are, by name
@@ -44,6 +47,7 @@ class Kind:
     examples: dict[str, dict[str, Any]] = field(default_factory=dict)  # OpenAPI examples
     problems: Problems | None = None
     notes: Notes | None = None
+    fit: Fit | None = None  # a gpu kind's memory and time checks against the live workers' GPUs
     step: bool = False  # a step of the workflow (in registry order)
     link: Link | None = None  # a step's defaults taken from the other steps' sections
     section_doc: str = ""  # how the workflow's section of this step links its defaults

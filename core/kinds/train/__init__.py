@@ -5,6 +5,7 @@ from typing import Any
 from core.kinds.base import Kind
 from core.kinds.train import checks
 from core.kinds.train.examples import EXAMPLES
+from core.kinds.train.fit import fit_checks
 from core.kinds.train.spec import TrainSpec
 
 
@@ -29,6 +30,7 @@ KIND = Kind(
     EXAMPLES,
     problems=checks.problems,
     notes=checks.notes,
+    fit=fit_checks,
     step=True,
     link=link,
     section_doc="`dapt_dir` and `sft_dir` default to what the build_datasets step writes",
